@@ -1,0 +1,157 @@
+// The wire protocol shared by the edge, the bridge and users (ARCHITECTURE.md). Types and constants only.
+
+export const QUEUE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const HEADER_SIGNATURE = 'X-Queue-Signature';
+export const HEADER_JOB_ID = 'X-Queue-Job-Id';
+export const HEADER_QUEUE_NAME = 'X-Queue-Name';
+export const HEADER_ATTEMPT = 'X-Queue-Attempt';
+export const HEADER_IDEMPOTENCY_KEY = 'Idempotency-Key';
+export const HEADER_BRIDGE_ID = 'X-Queue-Bridge-Id';
+
+export const DEFAULT_FEATURE_PATH = '/internal/process-job';
+
+/** Largest request body the edge accepts on dispatch and enqueue (job data travels in it). */
+export const MAX_JOB_BODY_BYTES = 512 * 1024;
+/** Largest admin or heartbeat request body. */
+export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+/** Signed requests older or newer than this are rejected (replay window). */
+export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+
+export const LIMITS = {
+  concurrency: { min: 1, max: 1000 },
+  timeoutMs: { min: 100, max: 15 * 60 * 1000 },
+  attempts: { min: 1, max: 100 },
+  delayMs: { min: 0, max: 24 * 60 * 60 * 1000 },
+  maxDelayMs: { min: 0, max: 7 * 24 * 60 * 60 * 1000 },
+  jitter: { min: 0, max: 1 },
+  endpointLength: 2048,
+  pathLength: 512,
+} as const;
+
+export type BackoffType = 'exponential' | 'fixed';
+
+export interface BackoffPolicy {
+  type: BackoffType;
+  /** Delay before the first retry; exponential doubles it per attempt. */
+  delayMs: number;
+  /** Upper bound for any single delay. */
+  maxDelayMs: number;
+  /** Fraction of the delay randomised away (0 = exact, 0.2 = up to 20% shorter). */
+  jitter: number;
+}
+
+export interface RetryPolicy {
+  /** Total attempts including the first one. */
+  attempts: number;
+  backoff: BackoffPolicy;
+}
+
+export interface Registration {
+  name: string;
+  endpoint: string;
+  path: string;
+  concurrency: number;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  paused: boolean;
+  version: number;
+  updatedAt: string;
+}
+
+/** What an admin may send: everything but `name` (from the URL), `version` and `updatedAt` (ours). */
+export type RegistrationInput = Partial<Omit<Registration, 'name' | 'version' | 'updatedAt' | 'retry'>> & {
+  retry?: Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<BackoffPolicy> };
+};
+
+export interface RegistrationDefaults {
+  concurrency: number;
+  timeoutMs: number;
+  attempts: number;
+  backoffType: BackoffType;
+}
+
+// ---- bridge → edge -------------------------------------------------------------------------
+
+export interface DispatchRequest {
+  jobId: string;
+  queueName: string;
+  data: unknown;
+  attemptsMade: number;
+  name?: string;
+}
+
+export interface CompletedOutcome {
+  outcome: 'completed';
+  result: unknown;
+  durationMs: number;
+}
+
+export interface FailedOutcome {
+  outcome: 'failed';
+  retryable: boolean;
+  error: { message: string; status?: number };
+  durationMs: number;
+}
+
+export interface ThrottledOutcome {
+  outcome: 'throttled';
+  retryAfterMs: number;
+  /** Why the job was not attempted: no free slot, paused queue, or the feature asked to slow down. */
+  reason?: 'busy' | 'paused' | 'feature';
+}
+
+export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;
+
+export interface RegistrationsResponse {
+  registrations: Registration[];
+}
+
+export interface JobCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+}
+
+export interface BridgeWorkerStatus {
+  queue: string;
+  running: boolean;
+  concurrency: number;
+  counts?: JobCounts;
+}
+
+export interface HeartbeatRequest {
+  bridgeId: string;
+  startedAt: string;
+  workers: BridgeWorkerStatus[];
+}
+
+// ---- edge → feature ------------------------------------------------------------------------
+
+/** The body a feature API receives (the seed's shape). */
+export interface FeatureJobRequest {
+  jobId: string;
+  queueName: string;
+  data: unknown;
+  attemptsMade: number;
+}
+
+/** What a feature API answers with a 2xx. */
+export type FeatureJobResponse =
+  | { success: true; result?: unknown }
+  | { success: false; error?: unknown; retryable?: boolean };
+
+// ---- errors --------------------------------------------------------------------------------
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export const idempotencyKey = (queueName: string, jobId: string): string => `${queueName}:${jobId}`;

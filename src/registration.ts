@@ -1,0 +1,174 @@
+// Validation and defaults for registrations, one error per bad field. Shared by the edge (admin
+// route) and anyone who wants to check a registration before sending it.
+
+import {
+  DEFAULT_FEATURE_PATH,
+  LIMITS,
+  QUEUE_NAME_PATTERN,
+  type BackoffType,
+  type FieldError,
+  type Registration,
+  type RegistrationDefaults,
+} from './protocol.js';
+
+export const DEFAULT_BACKOFF_DELAY_MS = 1000;
+export const DEFAULT_BACKOFF_MAX_DELAY_MS = 300_000;
+export const DEFAULT_BACKOFF_JITTER = 0.2;
+
+const BACKOFF_TYPES: readonly BackoffType[] = ['exponential', 'fixed'];
+const TOP_LEVEL_FIELDS = new Set(['name', 'endpoint', 'path', 'concurrency', 'timeoutMs', 'retry', 'paused', 'version', 'updatedAt']);
+const RETRY_FIELDS = new Set(['attempts', 'backoff']);
+const BACKOFF_FIELDS = new Set(['type', 'delayMs', 'maxDelayMs', 'jitter']);
+
+/** A registration without the fields the edge stamps on write. */
+export type RegistrationSpec = Omit<Registration, 'version' | 'updatedAt'>;
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+export const isValidQueueName = (name: unknown): name is string => typeof name === 'string' && QUEUE_NAME_PATTERN.test(name);
+
+export const queueNameError = (field = 'name'): FieldError => ({
+  field,
+  message: `must match ${QUEUE_NAME_PATTERN.source} (lowercase letters, digits, '-' and '_', at most 63 characters)`,
+});
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The spec a brand-new queue gets for every field its creator leaves out. */
+export const defaultSpec = (name: string, defaults: RegistrationDefaults): RegistrationSpec => ({
+  name,
+  endpoint: '',
+  path: DEFAULT_FEATURE_PATH,
+  concurrency: defaults.concurrency,
+  timeoutMs: defaults.timeoutMs,
+  retry: {
+    attempts: defaults.attempts,
+    backoff: {
+      type: defaults.backoffType,
+      delayMs: DEFAULT_BACKOFF_DELAY_MS,
+      maxDelayMs: DEFAULT_BACKOFF_MAX_DELAY_MS,
+      jitter: DEFAULT_BACKOFF_JITTER,
+    },
+  },
+  paused: false,
+});
+
+class FieldChecker {
+  readonly errors: FieldError[] = [];
+
+  fail(field: string, message: string): undefined {
+    this.errors.push({ field, message });
+    return undefined;
+  }
+
+  unknownFields(object: Record<string, unknown>, allowed: Set<string>, prefix: string): void {
+    for (const key of Object.keys(object)) {
+      if (!allowed.has(key)) this.fail(`${prefix}${key}`, 'is not a known field');
+    }
+  }
+
+  integer(value: unknown, field: string, { min, max }: { min: number; max: number }): number | undefined {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(field, 'must be an integer');
+    if (value < min || value > max) return this.fail(field, `must be between ${min} and ${max}`);
+    return value;
+  }
+
+  number(value: unknown, field: string, { min, max }: { min: number; max: number }): number | undefined {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(field, 'must be a number');
+    if (value < min || value > max) return this.fail(field, `must be between ${min} and ${max}`);
+    return value;
+  }
+
+  endpoint(value: unknown, field: string): string | undefined {
+    if (typeof value !== 'string' || value.length === 0) return this.fail(field, 'must be an http(s) URL string');
+    if (value.length > LIMITS.endpointLength) return this.fail(field, `must be at most ${LIMITS.endpointLength} characters`);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return this.fail(field, 'must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return this.fail(field, 'must use http or https');
+    if (url.username || url.password) return this.fail(field, 'must not contain credentials');
+    if (url.search || url.hash) return this.fail(field, 'must not contain a query string or fragment');
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  }
+
+  path(value: unknown, field: string): string | undefined {
+    if (typeof value !== 'string' || !value.startsWith('/')) return this.fail(field, "must be a string starting with '/'");
+    if (value.length > LIMITS.pathLength) return this.fail(field, `must be at most ${LIMITS.pathLength} characters`);
+    if (/[\s?#]/.test(value)) return this.fail(field, 'must not contain whitespace, a query string or a fragment');
+    return value;
+  }
+}
+
+/**
+ * Applies `input` (a parsed admin body) over `base`: the queue's current spec for PATCH, or
+ * `defaultSpec` for PUT. Nested `retry`/`retry.backoff` merge field by field.
+ */
+export const resolveRegistration = (name: string, input: unknown, base: RegistrationSpec): ValidationResult<RegistrationSpec> => {
+  const check = new FieldChecker();
+  if (!isValidQueueName(name)) check.errors.push(queueNameError());
+  if (!isPlainObject(input)) {
+    check.fail('body', 'must be a JSON object');
+    return { ok: false, errors: check.errors };
+  }
+  check.unknownFields(input, TOP_LEVEL_FIELDS, '');
+  if (input.name !== undefined && input.name !== name) check.fail('name', `must equal the queue name in the URL ('${name}') when given`);
+
+  const spec: RegistrationSpec = structuredClone(base);
+  spec.name = name;
+  if (input.endpoint !== undefined) spec.endpoint = check.endpoint(input.endpoint, 'endpoint') ?? spec.endpoint;
+  else if (!spec.endpoint) check.fail('endpoint', 'is required');
+  if (input.path !== undefined) spec.path = check.path(input.path, 'path') ?? spec.path;
+  if (input.concurrency !== undefined) spec.concurrency = check.integer(input.concurrency, 'concurrency', LIMITS.concurrency) ?? spec.concurrency;
+  if (input.timeoutMs !== undefined) spec.timeoutMs = check.integer(input.timeoutMs, 'timeoutMs', LIMITS.timeoutMs) ?? spec.timeoutMs;
+  if (input.paused !== undefined) {
+    if (typeof input.paused === 'boolean') spec.paused = input.paused;
+    else check.fail('paused', 'must be true or false');
+  }
+  if (input.retry !== undefined) {
+    const retry = input.retry;
+    if (!isPlainObject(retry)) {
+      check.fail('retry', 'must be an object');
+    } else {
+      check.unknownFields(retry, RETRY_FIELDS, 'retry.');
+      if (retry.attempts !== undefined) spec.retry.attempts = check.integer(retry.attempts, 'retry.attempts', LIMITS.attempts) ?? spec.retry.attempts;
+      const backoff = retry.backoff;
+      if (backoff !== undefined && !isPlainObject(backoff)) check.fail('retry.backoff', 'must be an object');
+      if (isPlainObject(backoff)) {
+        check.unknownFields(backoff, BACKOFF_FIELDS, 'retry.backoff.');
+        const target = spec.retry.backoff;
+        if (backoff.type !== undefined) {
+          if (BACKOFF_TYPES.includes(backoff.type as BackoffType)) target.type = backoff.type as BackoffType;
+          else check.fail('retry.backoff.type', `must be one of ${BACKOFF_TYPES.join(', ')}`);
+        }
+        if (backoff.delayMs !== undefined) target.delayMs = check.integer(backoff.delayMs, 'retry.backoff.delayMs', LIMITS.delayMs) ?? target.delayMs;
+        if (backoff.maxDelayMs !== undefined) target.maxDelayMs = check.integer(backoff.maxDelayMs, 'retry.backoff.maxDelayMs', LIMITS.maxDelayMs) ?? target.maxDelayMs;
+        if (backoff.jitter !== undefined) target.jitter = check.number(backoff.jitter, 'retry.backoff.jitter', LIMITS.jitter) ?? target.jitter;
+      }
+    }
+  }
+  if (check.errors.length === 0 && spec.retry.backoff.maxDelayMs < spec.retry.backoff.delayMs) {
+    check.fail('retry.backoff.maxDelayMs', 'must be at least retry.backoff.delayMs');
+  }
+  return check.errors.length > 0 ? { ok: false, errors: check.errors } : { ok: true, value: spec };
+};
+
+/** Reads the seed's QUEUE_* defaults; every bad one is reported, none silently replaced. */
+export const parseRegistrationDefaults = (vars: Record<string, string | undefined>): ValidationResult<RegistrationDefaults> => {
+  const check = new FieldChecker();
+  const int = (key: string, fallback: number, range: { min: number; max: number }): number => {
+    const raw = vars[key];
+    if (raw === undefined || raw === '') return fallback;
+    return check.integer(/^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN, key, range) ?? fallback;
+  };
+  const concurrency = int('QUEUE_CONCURRENCY_DEFAULT', 5, LIMITS.concurrency);
+  const timeoutMs = int('QUEUE_TIMEOUT_DEFAULT', 30_000, LIMITS.timeoutMs);
+  const attempts = int('QUEUE_RETRY_ATTEMPTS', 3, LIMITS.attempts);
+  const rawType = vars.QUEUE_RETRY_BACKOFF || 'exponential';
+  if (!BACKOFF_TYPES.includes(rawType as BackoffType)) check.fail('QUEUE_RETRY_BACKOFF', `must be one of ${BACKOFF_TYPES.join(', ')}`);
+  if (check.errors.length > 0) return { ok: false, errors: check.errors };
+  return { ok: true, value: { concurrency, timeoutMs, attempts, backoffType: rawType as BackoffType } };
+};

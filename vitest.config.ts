@@ -1,0 +1,43 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Values the edge sees in tests; test/support/secrets.ts exports the same ones for Node-side code.
+export const EDGE_TEST_BINDINGS = {
+  ADMIN_TOKEN: 'test-admin-token',
+  BRIDGE_SECRET: 'test-bridge-secret',
+  FEATURE_SIGNING_SECRET: 'test-feature-signing-secret',
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // worker/ and src/ tested inside real workerd.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ...EDGE_TEST_BINDINGS, FEATURE_STUB_URL: inject('featureStubUrl') },
+            },
+          })),
+        ],
+        test: {
+          name: 'edge',
+          include: ['test/edge/**/*.test.ts', 'test/src/**/*.test.ts'],
+          globalSetup: ['test/support/feature-stub-global-setup.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The bridge, the gateway, the clients and end-to-end runs, in Node against real Redis and workerd.
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/bridge/**/*.test.ts', 'test/node/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,35 @@
+// A fixed-size window of recent durations, for p50/p95 without unbounded memory.
+
+const DEFAULT_WINDOW = 1024;
+
+export class LatencyWindow {
+  readonly #samples: number[] = [];
+  readonly #size: number;
+  #next = 0;
+
+  constructor(size = DEFAULT_WINDOW) {
+    this.#size = size;
+  }
+
+  add(durationMs: number): void {
+    if (this.#samples.length < this.#size) this.#samples.push(durationMs);
+    else this.#samples[this.#next] = durationMs;
+    this.#next = (this.#next + 1) % this.#size;
+  }
+
+  percentile(p: number): number | null {
+    if (this.#samples.length === 0) return null;
+    const sorted = [...this.#samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  }
+
+  toJSON(): number[] {
+    return [...this.#samples];
+  }
+
+  static from(samples: number[] | undefined, size = DEFAULT_WINDOW): LatencyWindow {
+    const window = new LatencyWindow(size);
+    for (const sample of samples ?? []) window.add(sample);
+    return window;
+  }
+}

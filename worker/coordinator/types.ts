@@ -1,0 +1,65 @@
+// What the QueueCoordinator's RPC methods take and answer.
+
+import type { FieldError, Registration, RegistrationDefaults } from '../../src/protocol.js';
+
+export interface AcquireRequest {
+  jobId: string;
+  /** How long the caller may wait in line for a slot before being told `throttled`. */
+  maxWaitMs: number;
+}
+
+export interface SlotGrant {
+  status: 'granted';
+  leaseId: string;
+  endpoint: string;
+  path: string;
+  timeoutMs: number;
+}
+
+export type AcquireResult =
+  | SlotGrant
+  | { status: 'throttled'; reason: 'busy' | 'paused'; retryAfterMs: number }
+  | { status: 'unknown' };
+
+export type ReleaseKind = 'completed' | 'failed_retryable' | 'failed_final' | 'throttled';
+
+export interface ReleaseReport {
+  kind: ReleaseKind;
+  durationMs: number;
+  jobId: string;
+  error?: { message: string; status?: number };
+}
+
+export interface WriteRegistrationRequest {
+  name: string;
+  input: unknown;
+  /** `replace` (PUT) starts from the defaults; `merge` (PATCH) from the current registration. */
+  mode: 'replace' | 'merge';
+  ifMatch?: string;
+  defaults: RegistrationDefaults;
+}
+
+export type WriteRegistrationResult =
+  | { status: 200 | 201; registration: Registration }
+  | { status: 400; errors: FieldError[] }
+  | { status: 404 }
+  | { status: 412; currentVersion: number | null };
+
+export type DeleteRegistrationResult = { status: 204 } | { status: 404 } | { status: 412; currentVersion: number };
+
+export interface QueueStats {
+  registration: Registration | null;
+  inFlight: number;
+  limit: number;
+  waiting: number;
+  totals: {
+    dispatched: number;
+    completed: number;
+    failedRetryable: number;
+    failedFinal: number;
+    throttled: number;
+    leasesExpired: number;
+  };
+  latencyMs: { p50: number | null; p95: number | null };
+  lastError: { message: string; status?: number; jobId: string; at: string } | null;
+}
