@@ -76,6 +76,13 @@ export class FeatureStub {
     return this.#stats.get(queue) ?? { count: 0, inFlight: 0, maxInFlight: 0 };
   }
 
+  /** Starts a new measuring phase for `queue`: forgets its requests and peak, keeps calls in flight. */
+  resetStats(queue: string): void {
+    this.#requests.delete(queue);
+    const stats = this.#stats.get(queue);
+    if (stats) Object.assign(stats, { count: 0, maxInFlight: stats.inFlight });
+  }
+
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       for (const res of this.#hanging) res.destroy();
@@ -153,6 +160,9 @@ export class FeatureStub {
         return send(this.requests(queue));
       case '/__control/stats':
         return send(this.stats(queue));
+      case '/__control/reset':
+        this.resetStats(queue);
+        return send({ ok: true });
       default:
         res.writeHead(404).end();
     }

@@ -22,14 +22,4 @@ export class LatencyWindow {
     const sorted = [...this.#samples].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
   }
-
-  toJSON(): number[] {
-    return [...this.#samples];
-  }
-
-  static from(samples: number[] | undefined, size = DEFAULT_WINDOW): LatencyWindow {
-    const window = new LatencyWindow(size);
-    for (const sample of samples ?? []) window.add(sample);
-    return window;
-  }
 }

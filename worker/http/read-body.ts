@@ -2,36 +2,16 @@
 // or be absent), and parses JSON with errors a client can act on.
 
 import type { Context } from 'hono';
+import { readLimitedText } from '../../src/http/read-limited-text.js';
 import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** The raw body text, rejecting anything over `limitBytes` with 413. */
 export const readRawBody = async (c: Context, limitBytes: number): Promise<string> => {
-  const declared = Number(c.req.header('Content-Length'));
-  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limitBytes) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(limitBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  const text = await readLimitedText(c.req.raw, limitBytes);
+  if (text === undefined) throw new PayloadTooLargeError(limitBytes);
+  return text;
 };
 
 /** Requires a JSON content type, then parses `raw`; 415 / 400 otherwise. */

@@ -1,0 +1,142 @@
+// The queue's coordinator keeps its global concurrency limit exact, lines callers up fairly,
+// takes back slots whose holder vanished, and obeys admin changes at once.
+
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { DispatchOutcome } from '../../src/protocol.js';
+import {
+  adminFetch,
+  dispatch,
+  patchRegistration,
+  registerStubQueue,
+  resetStub,
+  scriptStub,
+  stubStats,
+  uniqueQueue,
+} from './helpers.js';
+
+const coordinator = (queueName: string) => env.QUEUE_COORDINATOR.getByName(queueName);
+
+const fireAtOnce = (queueName: string, count: number): Promise<DispatchOutcome[]> =>
+  Promise.all(Array.from({ length: count }, (_, i) => dispatch({ queueName, jobId: `job-${i}` })));
+
+describe('global concurrency', () => {
+  it('never lets more than the limit reach the feature; the rest wait their turn or come back throttled', async () => {
+    const queueName = uniqueQueue('limit');
+    await registerStubQueue(queueName, { concurrency: 3 });
+    await scriptStub(queueName, [{ delayMs: 700 }]);
+
+    const outcomes = await fireAtOnce(queueName, 20);
+
+    const stats = await stubStats(queueName);
+    expect(stats.maxInFlight).toBe(3);
+    const completed = outcomes.filter((o) => o.outcome === 'completed');
+    const throttled = outcomes.filter((o) => o.outcome === 'throttled');
+    expect(completed.length + throttled.length).toBe(20);
+    expect(stats.count).toBe(completed.length);
+    // 3 at once, then more as slots free up while others wait in line (up to 2 s).
+    expect(completed.length).toBeGreaterThan(3);
+    expect(throttled.length).toBeGreaterThan(0);
+    for (const outcome of throttled) {
+      expect(outcome).toMatchObject({ reason: 'busy' });
+      expect(outcome.outcome === 'throttled' && outcome.retryAfterMs).toBeGreaterThanOrEqual(50);
+    }
+    expect((await coordinator(queueName).stats()).inFlight).toBe(0);
+  });
+
+  it('serves the line in arrival order', async () => {
+    const queueName = uniqueQueue('fifo');
+    await registerStubQueue(queueName, { concurrency: 1 });
+    const held = await coordinator(queueName).acquire({ jobId: 'holder', maxWaitMs: 0 });
+    if (held.status !== 'granted') throw new Error('expected a slot');
+
+    const order: string[] = [];
+    const waiters = ['first', 'second', 'third'].map((jobId) =>
+      coordinator(queueName)
+        .acquire({ jobId, maxWaitMs: 10_000 })
+        .then(async (result) => {
+          order.push(jobId);
+          if (result.status === 'granted') await coordinator(queueName).release(result.leaseId, { kind: 'completed', durationMs: 1, jobId });
+        }),
+    );
+    await expect.poll(async () => (await coordinator(queueName).stats()).waiting).toBe(3);
+    await coordinator(queueName).release(held.leaseId, { kind: 'completed', durationMs: 1, jobId: 'holder' });
+    await Promise.all(waiters);
+    expect(order).toEqual(['first', 'second', 'third']);
+  });
+
+  it.each([
+    ['success', { body: { success: true } }, {}],
+    ['failure', { status: 500 }, {}],
+    ['timeout', { hang: true }, { timeoutMs: 200 }],
+  ] as const)('gives the slot back after a %s', async (_label, behaviour, registration) => {
+    const queueName = uniqueQueue('slot-back');
+    await registerStubQueue(queueName, { concurrency: 1, ...registration });
+    await scriptStub(queueName, [behaviour]);
+    await dispatch({ queueName });
+    expect((await coordinator(queueName).stats()).inFlight).toBe(0);
+    expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+  });
+
+  it('takes back the slot of a caller that vanished, once its lease expires, and hands it to the line', async () => {
+    const queueName = uniqueQueue('vanished');
+    await registerStubQueue(queueName, { concurrency: 1, timeoutMs: 200 });
+    const vanished = await coordinator(queueName).acquire({ jobId: 'crashed', maxWaitMs: 0 });
+    expect(vanished.status).toBe('granted');
+    expect(await coordinator(queueName).acquire({ jobId: 'impatient', maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+
+    // Nobody releases: the lease's alarm (timeout 200 ms + grace) must free the slot for the waiter.
+    const started = Date.now();
+    const next = await coordinator(queueName).acquire({ jobId: 'patient', maxWaitMs: 10_000 });
+    expect(next.status).toBe('granted');
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect((await coordinator(queueName).stats()).totals.leasesExpired).toBe(1);
+  });
+});
+
+describe('live registration changes', () => {
+  it('lowering concurrency 3 → 1 applies to the very next dispatches', async () => {
+    const queueName = uniqueQueue('lower');
+    await registerStubQueue(queueName, { concurrency: 3 });
+    await scriptStub(queueName, [{ delayMs: 150 }]);
+    await fireAtOnce(queueName, 3);
+    expect((await stubStats(queueName)).maxInFlight).toBe(3);
+
+    await patchRegistration(queueName, { concurrency: 1 });
+    await resetStub(queueName);
+    const outcomes = await fireAtOnce(queueName, 5);
+    expect((await stubStats(queueName)).maxInFlight).toBe(1);
+    expect(outcomes.filter((o) => o.outcome === 'completed').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('paused → throttled without calling the feature; resumed → runs again', async () => {
+    const queueName = uniqueQueue('paused');
+    await registerStubQueue(queueName);
+    await patchRegistration(queueName, { paused: true });
+    const outcome = await dispatch({ queueName });
+    expect(outcome).toMatchObject({ outcome: 'throttled', reason: 'paused' });
+    expect(outcome.outcome === 'throttled' && outcome.retryAfterMs).toBeGreaterThan(0);
+    expect((await stubStats(queueName)).count).toBe(0);
+
+    await patchRegistration(queueName, { paused: false });
+    expect(await dispatch({ queueName })).toMatchObject({ outcome: 'completed' });
+  });
+
+  it('pausing turns away callers already waiting in line', async () => {
+    const queueName = uniqueQueue('pause-line');
+    await registerStubQueue(queueName, { concurrency: 1 });
+    const held = await coordinator(queueName).acquire({ jobId: 'holder', maxWaitMs: 0 });
+    expect(held.status).toBe('granted');
+    const waiting = coordinator(queueName).acquire({ jobId: 'waiter', maxWaitMs: 10_000 });
+    await expect.poll(async () => (await coordinator(queueName).stats()).waiting).toBe(1);
+    await patchRegistration(queueName, { paused: true });
+    expect(await waiting).toMatchObject({ status: 'throttled', reason: 'paused' });
+  });
+
+  it('deleted → unknown queue, not retryable', async () => {
+    const queueName = uniqueQueue('deleted');
+    await registerStubQueue(queueName);
+    expect((await adminFetch(`/admin/registrations/${queueName}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await dispatch({ queueName })).toMatchObject({ outcome: 'failed', retryable: false });
+  });
+});

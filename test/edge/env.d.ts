@@ -1,0 +1,7 @@
+// Bindings only the test runs add (vitest.config.ts).
+declare namespace Cloudflare {
+  interface Env {
+    /** Base URL of the Node feature stub (test/support/feature-stub.ts). */
+    FEATURE_STUB_URL: string;
+  }
+}

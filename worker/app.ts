@@ -1,0 +1,28 @@
+// The edge's HTTP surface (ARCHITECTURE.md, "Edge routes"), with one error handler that turns
+// every failure into `{ error: { code, message, details? } }`.
+
+import { Hono } from 'hono';
+import type { ErrorBody } from '../src/protocol.js';
+import type { AppEnv } from './env.js';
+import { ApiError } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { bridgeRoutes } from './routes/bridge.js';
+import { healthRoutes } from './routes/health.js';
+import { statusRoutes } from './routes/status.js';
+
+export const app = new Hono<AppEnv>()
+  .route('/health', healthRoutes)
+  .route('/admin', adminRoutes)
+  .route('/internal/status', statusRoutes)
+  .route('/internal', bridgeRoutes);
+
+app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+    return c.json(body, error.status, error.headers);
+  }
+  console.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? error.stack : String(error) });
+  return c.json<ErrorBody>({ error: { code: 'internal_error', message: 'the edge failed to handle this request' } }, 500);
+});

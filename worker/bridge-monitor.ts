@@ -1,0 +1,49 @@
+// One BridgeMonitor (env.BRIDGE_MONITOR.getByName('default')) remembers the latest heartbeat of each
+// bridge replica, so /health can tell whether anything is consuming the queues.
+
+import { DurableObject } from 'cloudflare:workers';
+import type { BridgeWorkerStatus, HeartbeatRequest } from '../src/protocol.js';
+
+/** A bridge that has not reported for this long is stale (it heartbeats every few seconds). */
+export const BRIDGE_STALE_AFTER_MS = 30_000;
+/** Bridges silent for this long are forgotten (replicas come and go with deployments). */
+const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
+const BRIDGES_KEY = 'bridges';
+
+export interface BridgeRecord {
+  bridgeId: string;
+  startedAt: string;
+  lastSeenAt: string;
+  workers: BridgeWorkerStatus[];
+}
+
+export interface BridgeSummary {
+  lastSeenAt: string | null;
+  stale: boolean;
+  bridges: (BridgeRecord & { stale: boolean })[];
+}
+
+export class BridgeMonitor extends DurableObject<Env> {
+  async heartbeat(heartbeat: HeartbeatRequest): Promise<void> {
+    const bridges = await this.#load();
+    const now = Date.now();
+    bridges[heartbeat.bridgeId] = { ...heartbeat, lastSeenAt: new Date(now).toISOString() };
+    for (const [id, record] of Object.entries(bridges)) {
+      if (now - Date.parse(record.lastSeenAt) > FORGET_AFTER_MS) delete bridges[id];
+    }
+    await this.ctx.storage.put(BRIDGES_KEY, bridges);
+  }
+
+  async summary(): Promise<BridgeSummary> {
+    const now = Date.now();
+    const bridges = Object.values(await this.#load())
+      .map((record) => ({ ...record, stale: now - Date.parse(record.lastSeenAt) > BRIDGE_STALE_AFTER_MS }))
+      .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+    const lastSeenAt = bridges[0]?.lastSeenAt ?? null;
+    return { lastSeenAt, stale: bridges.every((b) => b.stale), bridges };
+  }
+
+  async #load(): Promise<Record<string, BridgeRecord>> {
+    return (await this.ctx.storage.get<Record<string, BridgeRecord>>(BRIDGES_KEY)) ?? {};
+  }
+}

@@ -1,0 +1,30 @@
+// Per-request access to the edge's configuration, with a clear 503 naming what is missing.
+
+import type { RegistrationDefaults } from '../src/protocol.js';
+import { parseRegistrationDefaults } from '../src/registration.js';
+import { Signer } from '../src/signing.js';
+import { ApiError } from './errors.js';
+
+export const registrationDefaults = (env: Env): RegistrationDefaults => {
+  const parsed = parseRegistrationDefaults(env as unknown as Record<string, string | undefined>);
+  if (!parsed.ok) {
+    throw new ApiError(503, 'not_configured', `the edge's vars are invalid: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, {
+      details: parsed.errors,
+    });
+  }
+  return parsed.value;
+};
+
+const signers = new Map<string, Signer>();
+
+/** The signer for feature calls; kept per isolate so the HMAC key is imported once. */
+export const featureSigner = (env: Env): Signer => {
+  const secret = env.FEATURE_SIGNING_SECRET;
+  if (!secret) throw new ApiError(503, 'not_configured', 'the edge has no FEATURE_SIGNING_SECRET secret set');
+  let signer = signers.get(secret);
+  if (!signer) {
+    signer = new Signer(secret);
+    signers.set(secret, signer);
+  }
+  return signer;
+};

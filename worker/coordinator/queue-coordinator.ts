@@ -1,0 +1,315 @@
+// One QueueCoordinator per queue (env.QUEUE_COORDINATOR.getByName(queueName)). It is the queue's
+// single point of truth: the authoritative registration (KV is the replicated read copy), the
+// global concurrency slots across every bridge replica, a fair line for callers waiting on a slot,
+// and the queue's figures.
+
+import { DurableObject } from 'cloudflare:workers';
+import type { Registration } from '../../src/protocol.js';
+import { defaultSpec, resolveRegistration } from '../../src/registration.js';
+import { registrationKey } from '../registry.js';
+import { LatencyWindow } from './latency.js';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  DeleteRegistrationResult,
+  QueueStats,
+  ReleaseReport,
+  WriteRegistrationRequest,
+  WriteRegistrationResult,
+} from './types.js';
+
+/** A lease outlives its call's timeout by this much before the slot is taken back. */
+export const LEASE_GRACE_MS = 2_000;
+/** Told to callers of a paused queue: check back in a while, the pause is an operator's decision. */
+export const PAUSED_RETRY_AFTER_MS = 5_000;
+const MIN_RETRY_AFTER_MS = 50;
+const MAX_RETRY_AFTER_MS = 30_000;
+/** A line longer than this turns newcomers away at once; they would only time out in it. */
+const MAX_WAITERS_PER_SLOT = 4;
+
+const REGISTRATION_KEY = 'registration';
+const TOMBSTONE_KEY = 'deletedVersion';
+const STATS_KEY = 'stats';
+
+interface Lease {
+  id: string;
+  jobId: string;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+interface Waiter {
+  jobId: string;
+  resolve: (result: AcquireResult) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Totals survive restarts; the latency window is recent by nature and lives in memory only. */
+interface PersistedStats {
+  totals: QueueStats['totals'];
+  lastError: QueueStats['lastError'];
+}
+
+const emptyTotals = (): QueueStats['totals'] => ({
+  dispatched: 0,
+  completed: 0,
+  failedRetryable: 0,
+  failedFinal: 0,
+  throttled: 0,
+  leasesExpired: 0,
+});
+
+const etagMatches = (ifMatch: string, version: number | null): boolean => {
+  if (ifMatch.trim() === '*') return version !== null;
+  return ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '').replace(/"/g, '') === String(version));
+};
+
+export class QueueCoordinator extends DurableObject<Env> {
+  #registration: Registration | null = null;
+  #deletedVersion = 0;
+  readonly #leases = new Map<string, Lease>();
+  readonly #waiters: Waiter[] = [];
+  #totals = emptyTotals();
+  #lastError: QueueStats['lastError'] = null;
+  readonly #latency = new LatencyWindow();
+  #statsDirty = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, acquired_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)',
+    );
+    // Leases live in storage so a restarted object still counts calls that are in flight.
+    for (const row of ctx.storage.sql.exec<{ id: string; job_id: string; acquired_at: number; expires_at: number }>('SELECT * FROM leases')) {
+      this.#leases.set(row.id, { id: row.id, jobId: row.job_id, acquiredAt: row.acquired_at, expiresAt: row.expires_at });
+    }
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#registration = (await ctx.storage.get<Registration>(REGISTRATION_KEY)) ?? null;
+      this.#deletedVersion = (await ctx.storage.get<number>(TOMBSTONE_KEY)) ?? 0;
+      const stats = await ctx.storage.get<PersistedStats>(STATS_KEY);
+      if (stats) {
+        this.#totals = { ...emptyTotals(), ...stats.totals };
+        this.#lastError = stats.lastError;
+      }
+    });
+  }
+
+  // ---- registration -----------------------------------------------------------------------
+
+  async getRegistration(): Promise<Registration | null> {
+    return this.#registration;
+  }
+
+  /** PUT (replace) or PATCH (merge), honouring If-Match; writes storage, then the KV copy. */
+  async writeRegistration(request: WriteRegistrationRequest): Promise<WriteRegistrationResult> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const current = this.#registration;
+      if (request.mode === 'merge' && !current) return { status: 404 };
+      if (request.ifMatch !== undefined && !etagMatches(request.ifMatch, current?.version ?? null)) {
+        return { status: 412, currentVersion: current?.version ?? null };
+      }
+      const base = request.mode === 'merge' && current ? current : defaultSpec(request.name, request.defaults);
+      const resolved = resolveRegistration(request.name, request.input, { ...base, name: request.name });
+      if (!resolved.ok) return { status: 400, errors: resolved.errors };
+      const registration: Registration = {
+        ...resolved.value,
+        version: (current?.version ?? this.#deletedVersion) + 1,
+        updatedAt: new Date().toISOString(),
+      };
+      await this.ctx.storage.put(REGISTRATION_KEY, registration);
+      await this.env.REGISTRATIONS.put(registrationKey(registration.name), JSON.stringify(registration));
+      this.#registration = registration;
+      this.#onRegistrationChanged();
+      return { status: current ? 200 : 201, registration };
+    });
+  }
+
+  async deleteRegistration(ifMatch?: string): Promise<DeleteRegistrationResult> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const current = this.#registration;
+      if (!current) return { status: 404 };
+      if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) return { status: 412, currentVersion: current.version };
+      // The version survives deletion so a re-created queue never reuses an ETag.
+      await this.ctx.storage.put(TOMBSTONE_KEY, current.version);
+      await this.ctx.storage.delete(REGISTRATION_KEY);
+      await this.env.REGISTRATIONS.delete(registrationKey(current.name));
+      this.#deletedVersion = current.version;
+      this.#registration = null;
+      this.#onRegistrationChanged();
+      return { status: 204 };
+    });
+  }
+
+  // ---- slots ------------------------------------------------------------------------------
+
+  /** A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy. */
+  async acquire({ jobId, maxWaitMs }: AcquireRequest): Promise<AcquireResult> {
+    const registration = this.#registration;
+    if (!registration) return { status: 'unknown' };
+    if (registration.paused) return this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
+    this.#reclaimExpired(Date.now());
+    if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, jobId);
+    if (maxWaitMs <= 0 || this.#waiters.length >= registration.concurrency * MAX_WAITERS_PER_SLOT) {
+      return this.#refuse('busy', this.#estimateWaitMs(this.#waiters.length));
+    }
+    return new Promise<AcquireResult>((resolve) => {
+      const waiter: Waiter = {
+        jobId,
+        resolve,
+        timer: setTimeout(() => {
+          const index = this.#waiters.indexOf(waiter);
+          if (index === -1) return;
+          this.#waiters.splice(index, 1);
+          resolve(this.#refuse('busy', this.#estimateWaitMs(index)));
+        }, maxWaitMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Gives the slot back and records how the dispatch ended. Unknown lease ids (expired) only count. */
+  async release(leaseId: string, report: ReleaseReport): Promise<void> {
+    if (this.#leases.delete(leaseId)) this.ctx.storage.sql.exec('DELETE FROM leases WHERE id = ?', leaseId);
+    this.#record(report);
+    this.#serveWaiters();
+  }
+
+  async stats(): Promise<QueueStats> {
+    this.#reclaimExpired(Date.now());
+    return {
+      registration: this.#registration,
+      inFlight: this.#leases.size,
+      limit: this.#registration?.concurrency ?? 0,
+      waiting: this.#waiters.length,
+      totals: { ...this.#totals },
+      latencyMs: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) },
+      lastError: this.#lastError,
+    };
+  }
+
+  async ping(): Promise<'pong'> {
+    return 'pong';
+  }
+
+  override async alarm(): Promise<void> {
+    this.#reclaimExpired(Date.now());
+    this.#serveWaiters();
+    await this.#scheduleAlarm();
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  #grant(registration: Registration, jobId: string): AcquireResult {
+    const now = Date.now();
+    const lease: Lease = { id: crypto.randomUUID(), jobId, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS };
+    this.#leases.set(lease.id, lease);
+    this.ctx.storage.sql.exec('INSERT INTO leases (id, job_id, acquired_at, expires_at) VALUES (?, ?, ?, ?)', lease.id, jobId, now, lease.expiresAt);
+    this.#totals.dispatched++;
+    void this.#scheduleAlarm();
+    return { status: 'granted', leaseId: lease.id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
+  }
+
+  #refuse(reason: 'busy' | 'paused', retryAfterMs: number): AcquireResult {
+    this.#totals.throttled++;
+    this.#persistStats();
+    return { status: 'throttled', reason, retryAfterMs };
+  }
+
+  /**
+   * When a caller `position` places behind the current line could expect a slot: the soonest
+   * expected end of a running call, plus one typical call per full round of slots ahead of it.
+   */
+  #estimateWaitMs(position: number): number {
+    const registration = this.#registration;
+    if (!registration) return MAX_RETRY_AFTER_MS;
+    const typical = this.#latency.percentile(50) ?? registration.timeoutMs / 2;
+    const now = Date.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const lease of this.#leases.values()) soonest = Math.min(soonest, Math.min(lease.acquiredAt + typical, lease.expiresAt) - now);
+    const first = Number.isFinite(soonest) ? Math.max(0, soonest) : 0;
+    const rounds = Math.floor(position / registration.concurrency);
+    return Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, first + rounds * typical)));
+  }
+
+  #serveWaiters(): void {
+    const registration = this.#registration;
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters[0];
+      if (!registration) {
+        this.#waiters.shift();
+        clearTimeout(waiter.timer);
+        waiter.resolve({ status: 'unknown' });
+      } else if (registration.paused) {
+        this.#waiters.shift();
+        clearTimeout(waiter.timer);
+        waiter.resolve(this.#refuse('paused', PAUSED_RETRY_AFTER_MS));
+      } else if (this.#leases.size < registration.concurrency) {
+        this.#waiters.shift();
+        clearTimeout(waiter.timer);
+        waiter.resolve(this.#grant(registration, waiter.jobId));
+      } else {
+        return;
+      }
+    }
+  }
+
+  #onRegistrationChanged(): void {
+    this.#serveWaiters();
+  }
+
+  #reclaimExpired(now: number): void {
+    let reclaimed = 0;
+    for (const lease of this.#leases.values()) {
+      if (lease.expiresAt <= now) {
+        this.#leases.delete(lease.id);
+        reclaimed++;
+      }
+    }
+    if (reclaimed > 0) {
+      this.ctx.storage.sql.exec('DELETE FROM leases WHERE expires_at <= ?', now);
+      this.#totals.leasesExpired += reclaimed;
+      this.#persistStats();
+    }
+  }
+
+  async #scheduleAlarm(): Promise<void> {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const lease of this.#leases.values()) earliest = Math.min(earliest, lease.expiresAt);
+    if (!Number.isFinite(earliest)) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > earliest || current < Date.now()) await this.ctx.storage.setAlarm(earliest);
+  }
+
+  #record(report: ReleaseReport): void {
+    switch (report.kind) {
+      case 'completed':
+        this.#totals.completed++;
+        break;
+      case 'failed_retryable':
+        this.#totals.failedRetryable++;
+        break;
+      case 'failed_final':
+        this.#totals.failedFinal++;
+        break;
+      case 'throttled':
+        this.#totals.throttled++;
+        break;
+    }
+    if (report.kind !== 'throttled') this.#latency.add(report.durationMs);
+    if (report.error && report.kind !== 'completed') {
+      this.#lastError = { ...report.error, jobId: report.jobId, at: new Date().toISOString() };
+    }
+    this.#persistStats();
+  }
+
+  /** Coalesces every change made in one turn into a single storage write. */
+  #persistStats(): void {
+    if (this.#statsDirty) return;
+    this.#statsDirty = true;
+    queueMicrotask(() => {
+      this.#statsDirty = false;
+      const stats: PersistedStats = { totals: this.#totals, lastError: this.#lastError };
+      void this.ctx.storage.put(STATS_KEY, stats);
+    });
+  }
+}

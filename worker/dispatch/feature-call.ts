@@ -1,0 +1,79 @@
+// The signed call to a feature API: seed-shaped body, job headers, aborted at the queue's timeout.
+
+import {
+  HEADER_ATTEMPT,
+  HEADER_IDEMPOTENCY_KEY,
+  HEADER_JOB_ID,
+  HEADER_QUEUE_NAME,
+  HEADER_SIGNATURE,
+  idempotencyKey,
+  type DispatchOutcome,
+  type DispatchRequest,
+  type FeatureJobRequest,
+} from '../../src/protocol.js';
+import type { Signer } from '../../src/signing.js';
+import type { SlotGrant } from '../coordinator/types.js';
+import { classifyFeatureResponse } from './classify.js';
+
+/** A feature's answer is read up to this size; a result bigger than that is a feature bug. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+const readLimited = async (response: Response): Promise<string | undefined> => {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const decoder = new TextDecoder();
+  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
+};
+
+const isTimeout = (error: unknown): boolean => error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+
+export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: Signer): Promise<DispatchOutcome> => {
+  const payload: FeatureJobRequest = { jobId: job.jobId, queueName: job.queueName, data: job.data, attemptsMade: job.attemptsMade };
+  const body = JSON.stringify(payload);
+  const started = Date.now();
+  try {
+    const response = await fetch(`${slot.endpoint}${slot.path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'Content-Type': 'application/json',
+        [HEADER_JOB_ID]: job.jobId,
+        [HEADER_QUEUE_NAME]: job.queueName,
+        [HEADER_ATTEMPT]: String(job.attemptsMade + 1),
+        [HEADER_IDEMPOTENCY_KEY]: idempotencyKey(job.queueName, job.jobId),
+        [HEADER_SIGNATURE]: await signer.signFeatureBody(body),
+      },
+      body,
+      signal: AbortSignal.timeout(slot.timeoutMs),
+    });
+    const text = await readLimited(response);
+    const durationMs = Date.now() - started;
+    if (text === undefined) {
+      return {
+        outcome: 'failed',
+        retryable: true,
+        error: { message: `feature API answer exceeded ${MAX_RESPONSE_BYTES} bytes`, status: response.status },
+        durationMs,
+      };
+    }
+    return classifyFeatureResponse(response.status, response.headers, text, durationMs);
+  } catch (error) {
+    const durationMs = Date.now() - started;
+    const message = isTimeout(error)
+      ? `feature API did not answer within ${slot.timeoutMs} ms`
+      : `could not reach feature API at ${slot.endpoint}: ${error instanceof Error ? error.message : String(error)}`;
+    return { outcome: 'failed', retryable: true, error: { message }, durationMs };
+  }
+};

@@ -1,0 +1,68 @@
+// Field-by-field checks for the bridge's dispatch and heartbeat bodies.
+
+import type { BridgeWorkerStatus, DispatchRequest, FieldError, HeartbeatRequest } from '../../src/protocol.js';
+import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.js';
+
+const MAX_ID_LENGTH = 256;
+const MAX_HEARTBEAT_WORKERS = 1000;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isShortString = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+
+export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRequest> => {
+  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  const errors: FieldError[] = [];
+  if (!isShortString(body.jobId)) errors.push({ field: 'jobId', message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters` });
+  if (!isValidQueueName(body.queueName)) errors.push(queueNameError('queueName'));
+  if (!isCount(body.attemptsMade)) errors.push({ field: 'attemptsMade', message: 'must be a non-negative integer' });
+  if (body.name !== undefined && typeof body.name !== 'string') errors.push({ field: 'name', message: 'must be a string when given' });
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      jobId: body.jobId as string,
+      queueName: body.queueName as string,
+      data: body.data ?? null,
+      attemptsMade: body.attemptsMade as number,
+      ...(typeof body.name === 'string' ? { name: body.name } : {}),
+    },
+  };
+};
+
+export const parseHeartbeat = (body: unknown): ValidationResult<HeartbeatRequest> => {
+  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  const errors: FieldError[] = [];
+  if (!isShortString(body.bridgeId)) errors.push({ field: 'bridgeId', message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters` });
+  if (typeof body.startedAt !== 'string' || Number.isNaN(Date.parse(body.startedAt))) errors.push({ field: 'startedAt', message: 'must be an ISO date string' });
+  const workers: BridgeWorkerStatus[] = [];
+  if (!Array.isArray(body.workers) || body.workers.length > MAX_HEARTBEAT_WORKERS) {
+    errors.push({ field: 'workers', message: `must be an array of at most ${MAX_HEARTBEAT_WORKERS} entries` });
+  } else {
+    body.workers.forEach((worker: unknown, i: number) => {
+      if (!isObject(worker) || !isValidQueueName(worker.queue) || typeof worker.running !== 'boolean' || !isCount(worker.concurrency)) {
+        errors.push({ field: `workers[${i}]`, message: 'must be { queue, running: boolean, concurrency: integer, counts? }' });
+        return;
+      }
+      const counts = isObject(worker.counts) ? worker.counts : undefined;
+      workers.push({
+        queue: worker.queue,
+        running: worker.running,
+        concurrency: worker.concurrency,
+        ...(counts
+          ? {
+              counts: {
+                waiting: Number(counts.waiting) || 0,
+                active: Number(counts.active) || 0,
+                delayed: Number(counts.delayed) || 0,
+                failed: Number(counts.failed) || 0,
+                completed: Number(counts.completed) || 0,
+              },
+            }
+          : {}),
+      });
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: { bridgeId: body.bridgeId as string, startedAt: body.startedAt as string, workers } };
+};

@@ -1,0 +1,73 @@
+// /admin/registrations: the only way registrations change. Each write goes through the queue's
+// coordinator, which checks If-Match against the authoritative version and updates KV after.
+
+import { Hono, type Context } from 'hono';
+import { MAX_CONTROL_BODY_BYTES, type Registration } from '../../src/protocol.js';
+import { isValidQueueName, queueNameError } from '../../src/registration.js';
+import { registrationDefaults } from '../config.js';
+import type { WriteRegistrationRequest } from '../coordinator/types.js';
+import type { AppEnv } from '../env.js';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import { readJsonBody } from '../http/read-body.js';
+import { adminAuth } from '../middleware/admin-auth.js';
+import { listRegistrations } from '../registry.js';
+
+export const etagOf = (registration: Registration): string => `"${registration.version}"`;
+
+const queueName = (c: Context<AppEnv>): string => {
+  const name = c.req.param('name') ?? '';
+  if (!isValidQueueName(name)) throw new ValidationError([queueNameError()]);
+  return name;
+};
+
+const notRegistered = (name: string) => new NotFoundError(`queue '${name}' is not registered`);
+
+const staleVersion = (currentVersion: number | null) =>
+  new PreconditionFailedError(
+    currentVersion === null ? 'If-Match given but the queue does not exist' : `If-Match does not match the current version (${currentVersion})`,
+    { details: { currentVersion } },
+  );
+
+const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode']) => {
+  const name = queueName(c);
+  const input = await readJsonBody(c, MAX_CONTROL_BODY_BYTES);
+  const result = await c.env.QUEUE_COORDINATOR.getByName(name).writeRegistration({
+    name,
+    input,
+    mode,
+    ifMatch: c.req.header('If-Match'),
+    defaults: registrationDefaults(c.env),
+  });
+  switch (result.status) {
+    case 400:
+      throw new ValidationError(result.errors);
+    case 404:
+      throw notRegistered(name);
+    case 412:
+      throw staleVersion(result.currentVersion);
+    default:
+      c.header('ETag', etagOf(result.registration));
+      if (result.status === 201) c.header('Location', `/admin/registrations/${name}`);
+      return c.json(result.registration, result.status);
+  }
+};
+
+export const adminRoutes = new Hono<AppEnv>()
+  .use(adminAuth)
+  .get('/registrations', async (c) => c.json({ registrations: await listRegistrations(c.env.REGISTRATIONS) }))
+  .get('/registrations/:name', async (c) => {
+    const name = queueName(c);
+    const registration = await c.env.QUEUE_COORDINATOR.getByName(name).getRegistration();
+    if (!registration) throw notRegistered(name);
+    c.header('ETag', etagOf(registration));
+    return c.json(registration);
+  })
+  .put('/registrations/:name', (c) => write(c, 'replace'))
+  .patch('/registrations/:name', (c) => write(c, 'merge'))
+  .delete('/registrations/:name', async (c) => {
+    const name = queueName(c);
+    const result = await c.env.QUEUE_COORDINATOR.getByName(name).deleteRegistration(c.req.header('If-Match'));
+    if (result.status === 404) throw notRegistered(name);
+    if (result.status === 412) throw staleVersion(result.currentVersion);
+    return c.body(null, 204);
+  });
