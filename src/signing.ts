@@ -23,7 +23,7 @@ const importHmacKey = (secret: string): Promise<CryptoKey> =>
 const toHex = (buffer: ArrayBuffer): string =>
   Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
-const fromHex = (hex: string): Uint8Array | undefined => {
+const fromHex = (hex: string): Uint8Array<ArrayBuffer> | undefined => {
   if (!HEX_PATTERN.test(hex)) return undefined;
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
@@ -67,12 +67,12 @@ export interface SignatureVerifierOptions {
 
 export interface ParsedSignature {
   timestamp: number;
-  signatures: Uint8Array[];
+  signatures: Uint8Array<ArrayBuffer>[];
 }
 
 export const parseSignatureHeader = (header: string): ParsedSignature | undefined => {
   let timestamp: number | undefined;
-  const signatures: Uint8Array[] = [];
+  const signatures: Uint8Array<ArrayBuffer>[] = [];
   for (const part of header.split(',')) {
     const [key, value = ''] = part.trim().split('=', 2);
     if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);

@@ -3,7 +3,7 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { StubBehaviour } from '../support/feature-stub.js';
+import type { StubBehaviour } from '../support/feature-stub-types.js';
 import { dispatch, registerStubQueue, scriptStub, stubRequests, uniqueQueue } from './helpers.js';
 
 /** Registers a fresh queue whose stub answers `behaviour`, dispatches one job, returns both sides. */

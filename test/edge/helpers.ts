@@ -5,7 +5,7 @@ import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import type { DispatchOutcome, DispatchRequest, ErrorBody, FieldError, HeartbeatRequest, Registration } from '../../src/protocol.js';
 import { Signer } from '../../src/signing.js';
-import type { QueueStubStats, RecordedRequest, StubBehaviour } from '../support/feature-stub.js';
+import type { QueueStubStats, RecordedRequest, StubBehaviour } from '../support/feature-stub-types.js';
 
 export const EDGE = 'http://edge.test';
 const bridgeSigner = new Signer(env.BRIDGE_SECRET);

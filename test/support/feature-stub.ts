@@ -5,33 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureVerifier } from '../../src/signing.ts';
+import type { QueueStubStats, RecordedRequest, StubBehaviour } from './feature-stub-types.ts';
 
-export interface StubBehaviour {
-  status?: number;
-  /** JSON body; defaults to `{ success: true, result: { ok: true } }` for 2xx. */
-  body?: unknown;
-  /** Sent verbatim instead of `body`. */
-  rawBody?: string;
-  headers?: Record<string, string>;
-  delayMs?: number;
-  /** Never answer (the caller's timeout must fire). */
-  hang?: boolean;
-}
-
-export interface RecordedRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-  rawBody: string;
-  signatureValid: boolean;
-  receivedAt: number;
-}
-
-export interface QueueStubStats {
-  count: number;
-  inFlight: number;
-  maxInFlight: number;
-}
+export type { QueueStubStats, RecordedRequest, StubBehaviour };
 
 type Script = StubBehaviour[] | ((request: RecordedRequest, index: number) => StubBehaviour);
 

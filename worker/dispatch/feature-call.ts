@@ -11,31 +11,13 @@ import {
   type DispatchRequest,
   type FeatureJobRequest,
 } from '../../src/protocol.js';
+import { readLimitedText } from '../../src/http/read-limited-text.js';
 import type { Signer } from '../../src/signing.js';
 import type { SlotGrant } from '../coordinator/types.js';
 import { classifyFeatureResponse } from './classify.js';
 
 /** A feature's answer is read up to this size; a result bigger than that is a feature bug. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-const readLimited = async (response: Response): Promise<string | undefined> => {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const decoder = new TextDecoder();
-  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join('') + decoder.decode();
-};
 
 const isTimeout = (error: unknown): boolean => error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 
@@ -58,7 +40,7 @@ export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer:
       body,
       signal: AbortSignal.timeout(slot.timeoutMs),
     });
-    const text = await readLimited(response);
+    const text = await readLimitedText(response, MAX_RESPONSE_BYTES);
     const durationMs = Date.now() - started;
     if (text === undefined) {
       return {

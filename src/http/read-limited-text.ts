@@ -1,0 +1,28 @@
+// Reads a request or response body as UTF-8 text with a size cap. A declared Content-Length over the
+// cap is refused before reading; the cap is also enforced while streaming (the header can lie or be
+// absent), so an oversized body costs at most `limitBytes` of memory.
+
+/** The text, or undefined when the body is larger than `limitBytes` (the rest is cancelled). */
+export const readLimitedText = async (message: Pick<Request, 'headers' | 'body'>, limitBytes: number): Promise<string | undefined> => {
+  const declared = Number(message.headers.get('Content-Length'));
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    await message.body?.cancel();
+    return undefined;
+  }
+  if (!message.body) return '';
+  const reader = message.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+};
