@@ -116,8 +116,11 @@ export class QueueCoordinator extends DurableObject<Env> {
         version: (current?.version ?? this.#deletedVersion) + 1,
         updatedAt: new Date().toISOString(),
       };
+      // KV first: if it fails nothing has changed and the admin can simply retry.
+      if (!(await this.#writeKv(() => this.env.REGISTRATIONS.put(registrationKey(registration.name), JSON.stringify(registration))))) {
+        return { status: 503 };
+      }
       await this.ctx.storage.put(REGISTRATION_KEY, registration);
-      await this.env.REGISTRATIONS.put(registrationKey(registration.name), JSON.stringify(registration));
       this.#registration = registration;
       this.#onRegistrationChanged();
       return { status: current ? 200 : 201, registration };
@@ -129,10 +132,10 @@ export class QueueCoordinator extends DurableObject<Env> {
       const current = this.#registration;
       if (!current) return { status: 404 };
       if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) return { status: 412, currentVersion: current.version };
+      if (!(await this.#writeKv(() => this.env.REGISTRATIONS.delete(registrationKey(current.name))))) return { status: 503 };
       // The version survives deletion so a re-created queue never reuses an ETag.
       await this.ctx.storage.put(TOMBSTONE_KEY, current.version);
       await this.ctx.storage.delete(REGISTRATION_KEY);
-      await this.env.REGISTRATIONS.delete(registrationKey(current.name));
       this.#deletedVersion = current.version;
       this.#registration = null;
       this.#onRegistrationChanged();
@@ -198,6 +201,17 @@ export class QueueCoordinator extends DurableObject<Env> {
   }
 
   // ---- internals --------------------------------------------------------------------------
+
+  /** A failed KV write must not escape blockConcurrencyWhile, which would reset the object. */
+  async #writeKv(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      console.error('writing the KV copy of a registration failed', { error: String(error) });
+      return false;
+    }
+  }
 
   #grant(registration: Registration, jobId: string): AcquireResult {
     const now = Date.now();

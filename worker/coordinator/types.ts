@@ -43,9 +43,11 @@ export type WriteRegistrationResult =
   | { status: 200 | 201; registration: Registration }
   | { status: 400; errors: FieldError[] }
   | { status: 404 }
-  | { status: 412; currentVersion: number | null };
+  | { status: 412; currentVersion: number | null }
+  /** The KV copy could not be written; nothing changed. */
+  | { status: 503 };
 
-export type DeleteRegistrationResult = { status: 204 } | { status: 404 } | { status: 412; currentVersion: number };
+export type DeleteRegistrationResult = { status: 204 } | { status: 404 } | { status: 412; currentVersion: number } | { status: 503 };
 
 export interface QueueStats {
   registration: Registration | null;

@@ -7,7 +7,7 @@ import { isValidQueueName, queueNameError } from '../../src/registration.js';
 import { registrationDefaults } from '../config.js';
 import type { WriteRegistrationRequest } from '../coordinator/types.js';
 import type { AppEnv } from '../env.js';
-import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import { ApiError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { readJsonBody } from '../http/read-body.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { listRegistrations } from '../registry.js';
@@ -28,6 +28,8 @@ const staleVersion = (currentVersion: number | null) =>
     { details: { currentVersion } },
   );
 
+const storeUnavailable = () => new ApiError(503, 'store_unavailable', 'the registration store (KV) is unavailable; nothing changed, retry');
+
 const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode']) => {
   const name = queueName(c);
   const input = await readJsonBody(c, MAX_CONTROL_BODY_BYTES);
@@ -45,6 +47,8 @@ const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode'])
       throw notRegistered(name);
     case 412:
       throw staleVersion(result.currentVersion);
+    case 503:
+      throw storeUnavailable();
     default:
       c.header('ETag', etagOf(result.registration));
       if (result.status === 201) c.header('Location', `/admin/registrations/${name}`);
@@ -69,5 +73,6 @@ export const adminRoutes = new Hono<AppEnv>()
     const result = await c.env.QUEUE_COORDINATOR.getByName(name).deleteRegistration(c.req.header('If-Match'));
     if (result.status === 404) throw notRegistered(name);
     if (result.status === 412) throw staleVersion(result.currentVersion);
+    if (result.status === 503) throw storeUnavailable();
     return c.body(null, 204);
   });
