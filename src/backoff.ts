@@ -15,11 +15,20 @@ export const computeBackoffDelay = (policy: BackoffPolicy, attemptsMade: number,
   return Math.round(capped * (1 - jitter * random()));
 };
 
-/** Parses an HTTP `Retry-After` (seconds or HTTP date) into milliseconds, or undefined. */
+/** The three HTTP-date forms (RFC 9110 §5.6.7): IMF-fixdate, RFC 850 and asctime. */
+const IMF_OR_RFC850_DATE = /^(?:[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4}|[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2}) \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME_DATE = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+/**
+ * Parses an HTTP `Retry-After` (seconds or HTTP date) into milliseconds, or undefined for anything
+ * else: `Date.parse` alone would read junk such as "-5" as a date long past, i.e. "retry now".
+ */
 export const parseRetryAfter = (value: string | null | undefined, now: number = Date.now()): number | undefined => {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
+  let date = Number.NaN;
+  if (IMF_OR_RFC850_DATE.test(trimmed)) date = Date.parse(trimmed);
+  else if (ASCTIME_DATE.test(trimmed)) date = Date.parse(`${trimmed} GMT`); // asctime carries no zone; HTTP means GMT
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 };
