@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../../src/protocol.js';
+import { SignatureVerifier, Signer, bridgeSigningPayload, featureSigningPayload, parseSignatureHeader } from '../../src/signing.js';
+
+const T = 1_800_000_000;
+const BODY = JSON.stringify({ jobId: 'job-1', queueName: 'email', data: { to: 'ada@example.com' }, attemptsMade: 0 });
+
+const current = new Signer('current-secret');
+const next = new Signer('next-secret');
+const verifier = new SignatureVerifier({ currentSecret: 'current-secret' });
+const rotating = new SignatureVerifier({ currentSecret: 'current-secret', nextSecret: 'next-secret' });
+
+describe('signed payloads', () => {
+  it('are "<t>.<METHOD>.<path>.<body>" for the bridge and "<t>.<body>" for features', () => {
+    expect(bridgeSigningPayload(T, 'post', '/internal/dispatch', '{}')).toBe(`${T}.POST./internal/dispatch.{}`);
+    expect(bridgeSigningPayload(T, 'GET', '/internal/registrations', '')).toBe(`${T}.GET./internal/registrations.`);
+    expect(featureSigningPayload(T, '{}')).toBe(`${T}.{}`);
+  });
+
+  it('are HMAC-SHA256 in lowercase hex (RFC 4231 test case 2)', async () => {
+    expect(await new Signer('Jefe').sign('what do ya want for nothing?')).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+
+  it('carry the timestamp and one v1 signature in the header', async () => {
+    const header = await current.signFeatureBody(BODY, T);
+    expect(header).toMatch(new RegExp(`^t=${T},v1=[0-9a-f]{64}$`));
+    expect(header).toBe(`t=${T},v1=${await current.sign(featureSigningPayload(T, BODY))}`);
+  });
+
+  it('refuse an empty secret', () => {
+    expect(() => new Signer('')).toThrow(TypeError);
+    expect(() => new SignatureVerifier({ currentSecret: '' })).toThrow(TypeError);
+  });
+});
+
+describe('SignatureVerifier', () => {
+  it('accepts a bridge request signed with the current secret', async () => {
+    const header = await current.signBridgeRequest('POST', '/internal/dispatch', BODY, T);
+    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/dispatch', BODY, T + 10)).toEqual({ ok: true, timestamp: T });
+  });
+
+  it('accepts a feature body signed with the current secret', async () => {
+    const header = await current.signFeatureBody(BODY, T);
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T });
+  });
+
+  it('signs and verifies at the current time by default', async () => {
+    expect(await verifier.verifyFeatureBody(await current.signFeatureBody(BODY), BODY)).toMatchObject({ ok: true });
+    expect(await verifier.verifyBridgeRequest(await current.signBridgeRequest('GET', '/internal/registrations', ''), 'GET', '/internal/registrations', '')).toMatchObject({ ok: true });
+  });
+
+  it('accepts the next secret while secrets rotate, and only then', async () => {
+    const header = await next.signFeatureBody(BODY, T);
+    expect(await rotating.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T });
+    expect(await rotating.verifyFeatureBody(await current.signFeatureBody(BODY, T), BODY, T)).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+  });
+
+  it('accepts a header carrying several v1 signatures when one of them matches', async () => {
+    const good = await current.sign(featureSigningPayload(T, BODY));
+    const bad = await new Signer('other').sign(featureSigningPayload(T, BODY));
+    expect(await verifier.verifyFeatureBody(`t=${T},v1=${bad},v1=${good}`, BODY, T)).toMatchObject({ ok: true });
+    expect(await verifier.verifyFeatureBody(`t=${T}, v1=${good.toUpperCase()}`, BODY, T)).toMatchObject({ ok: true });
+  });
+
+  it('rejects a wrong secret', async () => {
+    const header = await new Signer('wrong-secret').signBridgeRequest('POST', '/internal/dispatch', BODY, T);
+    expect(await rotating.verifyBridgeRequest(header, 'POST', '/internal/dispatch', BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+  });
+
+  it('rejects a signature over another body, path, method or time', async () => {
+    const header = await current.signBridgeRequest('POST', '/internal/dispatch', BODY, T);
+    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/dispatch', `${BODY} `, T)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/heartbeat', BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(await verifier.verifyBridgeRequest(header, 'PUT', '/internal/dispatch', BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+    const moved = header.replace(`t=${T}`, `t=${T + 1}`);
+    expect(await verifier.verifyBridgeRequest(moved, 'POST', '/internal/dispatch', BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+  });
+
+  it('does not take a bridge signature for a feature one', async () => {
+    const header = await current.signBridgeRequest('POST', '/internal/process-job', BODY, T);
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+  });
+
+  it('rejects timestamps outside the 5-minute window, either way, and accepts its edges', async () => {
+    expect(SIGNATURE_TOLERANCE_SECONDS).toBe(300);
+    const header = await current.signFeatureBody(BODY, T);
+    expect(await verifier.verifyFeatureBody(header, BODY, T + 300)).toMatchObject({ ok: true });
+    expect(await verifier.verifyFeatureBody(header, BODY, T - 300)).toMatchObject({ ok: true });
+    expect(await verifier.verifyFeatureBody(header, BODY, T + 301)).toEqual({ ok: false, reason: 'expired' });
+    expect(await verifier.verifyFeatureBody(header, BODY, T - 301)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('honours a custom tolerance', async () => {
+    const strict = new SignatureVerifier({ currentSecret: 'current-secret', toleranceSeconds: 5 });
+    const header = await current.signFeatureBody(BODY, T);
+    expect(await strict.verifyFeatureBody(header, BODY, T + 6)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it.each([undefined, null, ''])('reports a missing header (%j)', async (header) => {
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'missing' });
+  });
+
+  it.each([
+    'garbage',
+    `t=${T}`,
+    'v1=00ff',
+    `t=abc,v1=00ff`,
+    `t=-5,v1=00ff`,
+    `t=${T},v1=`,
+    `t=${T},v1=xyz0`,
+    `t=${T},v1=abc`,
+    `t=${T},v0=00ff`,
+    `t=1234567890123,v1=00ff`,
+  ])('reports the malformed header %j', async (header) => {
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('parseSignatureHeader', () => {
+  it('reads t and every well-formed v1', () => {
+    const parsed = parseSignatureHeader(`t=${T},v1=00ff,v1=zz,v1=a0`);
+    expect(parsed?.timestamp).toBe(T);
+    expect(parsed?.signatures.map((bytes) => Array.from(bytes))).toEqual([[0, 255], [160]]);
+  });
+});
