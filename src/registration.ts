@@ -15,7 +15,7 @@ export const DEFAULT_BACKOFF_DELAY_MS = 1000;
 export const DEFAULT_BACKOFF_MAX_DELAY_MS = 300_000;
 export const DEFAULT_BACKOFF_JITTER = 0.2;
 
-const BACKOFF_TYPES: readonly BackoffType[] = ['exponential', 'fixed'];
+export const BACKOFF_TYPES: readonly BackoffType[] = ['exponential', 'fixed'];
 const TOP_LEVEL_FIELDS = new Set(['name', 'endpoint', 'path', 'concurrency', 'timeoutMs', 'retry', 'paused', 'version', 'updatedAt']);
 const RETRY_FIELDS = new Set(['attempts', 'backoff']);
 const BACKOFF_FIELDS = new Set(['type', 'delayMs', 'maxDelayMs', 'jitter']);
@@ -32,7 +32,7 @@ export const queueNameError = (field = 'name'): FieldError => ({
   message: `must match ${QUEUE_NAME_PATTERN.source} (lowercase letters, digits, '-' and '_', at most 63 characters)`,
 });
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The spec a brand-new queue gets for every field its creator leaves out. */
@@ -54,7 +54,8 @@ export const defaultSpec = (name: string, defaults: RegistrationDefaults): Regis
   paused: false,
 });
 
-class FieldChecker {
+/** Collects one error per bad field while reading an untrusted object. */
+export class FieldChecker {
   readonly errors: FieldError[] = [];
 
   fail(field: string, message: string): undefined {

@@ -1,17 +1,16 @@
-// `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
+// `Authorization: Bearer <secret>` (ADMIN_TOKEN, PRODUCER_TOKEN), compared in constant time.
 
 import { createMiddleware } from 'hono/factory';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { ApiError, UnauthorizedError } from '../errors.js';
-import type { AppEnv } from '../env.js';
 
 const BEARER_PATTERN = /^Bearer\s+(\S+)\s*$/i;
 
 export const bearerToken = (header: string | undefined): string | undefined => header?.match(BEARER_PATTERN)?.[1];
 
 /** Checks a Bearer token against the secret named `secretName`; 503 if the secret is not set. */
-export const requireBearer = (secretName: 'ADMIN_TOKEN', realm: string) =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const requireBearer = <Name extends string>(secretName: Name, realm: string) =>
+  createMiddleware<{ Bindings: { [K in Name]?: string } }>(async (c, next) => {
     const expected = c.env[secretName];
     if (!expected) throw new ApiError(503, 'not_configured', `the edge has no ${secretName} secret set`);
     const token = bearerToken(c.req.header('Authorization'));

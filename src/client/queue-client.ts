@@ -1,0 +1,117 @@
+// The Node producer: `new QueueClient({ connection })`, then `addJob('email', data)`. One BullMQ
+// Queue per queue name, all on one shared ioredis connection; every input is checked before
+// anything reaches Redis. Jobs are plain BullMQ jobs: `jobId` dedups, `delay` and `priority` work.
+
+import { Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { isValidQueueName, queueNameError } from '../registration.js';
+import { serialiseJobData } from '../jobs/job-data.js';
+import { jobNameError, parseJobOptions, resolveJobOptions, type JobOptions, type ResolvedJobOptions } from '../jobs/job-options.js';
+import { QueueClientError } from './errors.js';
+import { toLookup, type RegistrationLookup, type RegistrationSource } from './registrations.js';
+
+export interface QueueClientOptions {
+  /**
+   * An ioredis client to share (left open by `close()`), or options / a redis:// URL for a
+   * connection the client owns.
+   */
+  connection: Redis | RedisOptions | string;
+  /** When given, only these queues are accepted and their retry policy fills in attempts and backoff. */
+  registrations?: RegistrationSource;
+  /** BullMQ key prefix; only if the bridge runs with one other than BullMQ's default. */
+  prefix?: string;
+}
+
+export interface AddJobOptions extends JobOptions {
+  /** The BullMQ job name; defaults to the queue name. */
+  name?: string;
+}
+
+export interface BulkJob<Data> {
+  data: Data;
+  opts?: AddJobOptions;
+}
+
+interface PreparedJob {
+  name: string;
+  data: unknown;
+  opts: ResolvedJobOptions;
+}
+
+/** `Queues` maps queue names to their data: `new QueueClient<{ email: EmailJob }>(…)`. */
+export class QueueClient<Queues extends object = Record<string, unknown>> {
+  readonly #redis: Redis;
+  readonly #ownsConnection: boolean;
+  readonly #lookup?: RegistrationLookup;
+  readonly #prefix?: string;
+  readonly #queues = new Map<string, Queue>();
+  #closing?: Promise<void>;
+
+  constructor({ connection, registrations, prefix }: QueueClientOptions) {
+    this.#ownsConnection = !(connection instanceof Redis);
+    this.#redis = connection instanceof Redis ? connection : typeof connection === 'string' ? new Redis(connection) : new Redis(connection);
+    this.#lookup = registrations === undefined ? undefined : toLookup(registrations);
+    this.#prefix = prefix;
+  }
+
+  /** Adds one job; resolves to its id (the existing job's id when `opts.jobId` is already taken). */
+  async addJob<Q extends keyof Queues & string>(queue: Q, data: Queues[Q], opts?: AddJobOptions): Promise<string> {
+    const [job] = await this.#prepare(queue, [{ data, opts }]);
+    const added = await this.#queue(queue).add(job.name, job.data, job.opts);
+    return added.id as string;
+  }
+
+  /** Adds several jobs to one queue in one round trip; none is added if any is refused. */
+  async addJobs<Q extends keyof Queues & string>(queue: Q, jobs: readonly BulkJob<Queues[Q]>[]): Promise<string[]> {
+    const prepared = await this.#prepare(queue, jobs);
+    if (prepared.length === 0) return [];
+    const added = await this.#queue(queue).addBulk(prepared);
+    return added.map((job) => job.id as string);
+  }
+
+  /** Closes the queues, and the connection if the client opened it. Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+      if (this.#ownsConnection) await this.#redis.quit().catch(() => this.#redis.disconnect());
+    })();
+    return this.#closing;
+  }
+
+  async #prepare(queue: string, jobs: readonly BulkJob<unknown>[]): Promise<PreparedJob[]> {
+    if (this.#closing) throw new QueueClientError('closed', 'the QueueClient is closed');
+    if (!isValidQueueName(queue)) {
+      const { message } = queueNameError();
+      throw new QueueClientError('invalid_queue_name', `queue name '${queue}' ${message}`, { details: [queueNameError('queue')] });
+    }
+    const registration = this.#lookup ? await this.#lookup(queue) : undefined;
+    if (this.#lookup && !registration) throw new QueueClientError('unknown_queue', `queue '${queue}' is not registered`);
+    return jobs.map(({ data, opts }, index) => {
+      const where = jobs.length > 1 ? `job ${index}: ` : '';
+      const { name, ...options } = opts ?? {};
+      const nameError = jobNameError(name, 'opts.name');
+      const parsed = parseJobOptions(options);
+      const errors = [...(nameError ? [nameError] : []), ...(parsed.ok ? [] : parsed.errors)];
+      if (!parsed.ok || errors.length > 0) {
+        throw new QueueClientError('invalid_options', `${where}${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, { details: errors });
+      }
+      const serialised = serialiseJobData(data);
+      if (!serialised.ok) {
+        const code = serialised.reason === 'too_large' ? 'data_too_large' : 'unserialisable_data';
+        throw new QueueClientError(code, `${where}data ${serialised.message}`, { details: [{ field: 'data', message: serialised.message }] });
+      }
+      return { name: name ?? queue, data, opts: resolveJobOptions(parsed.value, registration?.retry) };
+    });
+  }
+
+  #queue(name: string): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.#redis, prefix: this.#prefix });
+      // Connection trouble surfaces as the rejected add; without a listener BullMQ's 'error' would throw.
+      queue.on('error', () => {});
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+}

@@ -1,0 +1,78 @@
+// The feature side of a job call: `(Request) => Promise<Response>`, so it serves from a Worker's
+// fetch, a Hono route (`c.req.raw`) or Node through @hono/node-server alike.
+
+import { readLimitedText } from '../http/read-limited-text.js';
+import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.js';
+import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.js';
+import { SignatureVerifier } from '../signing.js';
+import { NonRetryableError, RetryAfterError } from './errors.js';
+import { parseJobRequest } from './parse-job-request.js';
+import type { CreateJobHandlerOptions, JobContext, JobHandler } from './types.js';
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+const respond = (status: number, body: FeatureJobResponse & { retryAfterMs?: number }, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+
+/** A refusal of the request itself; the edge fails such jobs without retrying. */
+const refuse = (status: number, error: string, headers?: Record<string, string>): Response =>
+  respond(status, { success: false, retryable: false, error }, headers);
+
+const messageOf = (error: unknown): string => {
+  if (error instanceof Error) return error.message || `job handler threw ${error.name}`;
+  return String(error);
+};
+
+const completed = (result: unknown): Response => {
+  let body: string;
+  try {
+    body = JSON.stringify({ success: true, result });
+  } catch (error) {
+    // The work is done but its result cannot be reported; running it again would not help.
+    return refuse(200, `job handler returned a result that is not JSON-serialisable: ${messageOf(error)}`);
+  }
+  return new Response(body, { status: 200, headers: JSON_HEADERS });
+};
+
+const failed = (error: unknown): Response => {
+  if (error instanceof RetryAfterError) {
+    const seconds = Math.ceil(error.retryAfterMs / 1000);
+    return respond(429, { success: false, error: error.message, retryAfterMs: error.retryAfterMs }, { 'Retry-After': String(seconds) });
+  }
+  if (error instanceof NonRetryableError) return refuse(200, error.message);
+  return respond(200, { success: false, error: messageOf(error) });
+};
+
+export const createJobHandler = <Queues extends object>(options: CreateJobHandlerOptions<Queues>): ((request: Request) => Promise<Response>) => {
+  const verifier = new SignatureVerifier({ currentSecret: options.signingSecret, nextSecret: options.nextSigningSecret });
+  // A Map, so queue names such as 'constructor' never reach Object.prototype.
+  const handlers = new Map(Object.entries(options.handlers) as [string, JobHandler][]);
+
+  return async (request) => {
+    if (request.method !== 'POST') return refuse(405, 'only POST is accepted', { Allow: 'POST' });
+    const raw = await readLimitedText(request, MAX_JOB_BODY_BYTES);
+    if (raw === undefined) return refuse(413, `request body must be at most ${MAX_JOB_BODY_BYTES} bytes`);
+    const verified = await verifier.verifyFeatureBody(request.headers.get(HEADER_SIGNATURE), raw);
+    if (!verified.ok) return refuse(401, VERIFY_FAILURE_MESSAGES[verified.reason]);
+    const parsed = parseJobRequest(raw);
+    if (!parsed.ok) return refuse(400, parsed.message);
+
+    const { jobId, queueName, data, attemptsMade } = parsed.value;
+    const handler = handlers.get(queueName);
+    if (typeof handler !== 'function') return refuse(404, `no handler for queue '${queueName}'`);
+    const ctx: JobContext = {
+      jobId,
+      queueName,
+      attempt: attemptsMade + 1,
+      attemptsMade,
+      idempotencyKey: idempotencyKey(queueName, jobId),
+      signal: request.signal,
+      request,
+    };
+    try {
+      return completed(await handler(data, ctx));
+    } catch (error) {
+      return failed(error);
+    }
+  };
+};

@@ -1,0 +1,24 @@
+// Checks the seed-shaped body the edge sends a feature: { jobId, queueName, data, attemptsMade }.
+
+import type { FeatureJobRequest } from '../protocol.js';
+import { isPlainObject } from '../registration.js';
+
+export type ParseResult = { ok: true; value: FeatureJobRequest } | { ok: false; message: string };
+
+export const parseJobRequest = (raw: string): ParseResult => {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return { ok: false, message: 'body is not valid JSON' };
+  }
+  if (!isPlainObject(body)) return { ok: false, message: 'body must be a JSON object' };
+  const { jobId, queueName, data, attemptsMade } = body;
+  if (typeof jobId !== 'string' || jobId === '') return { ok: false, message: 'jobId must be a non-empty string' };
+  if (typeof queueName !== 'string' || queueName === '') return { ok: false, message: 'queueName must be a non-empty string' };
+  if (!('data' in body)) return { ok: false, message: 'data is required' };
+  if (typeof attemptsMade !== 'number' || !Number.isInteger(attemptsMade) || attemptsMade < 0) {
+    return { ok: false, message: 'attemptsMade must be an integer >= 0' };
+  }
+  return { ok: true, value: { jobId, queueName, data, attemptsMade } };
+};

@@ -1,0 +1,207 @@
+// The feature-side handler inside workerd, signed for real with Signer; the edge's own classifier
+// reads each answer, so "what the feature meant" is checked against "what the edge will do".
+
+import { Hono } from 'hono';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createJobHandler, NonRetryableError, RetryAfterError, type JobContext } from '../../../src/handler/index.js';
+import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, SIGNATURE_TOLERANCE_SECONDS, type DispatchOutcome, type FeatureJobRequest } from '../../../src/protocol.js';
+import { Signer } from '../../../src/signing.js';
+import { classifyFeatureResponse } from '../../../worker/dispatch/classify.js';
+
+const CURRENT_SECRET = 'feature-secret-current';
+const NEXT_SECRET = 'feature-secret-next';
+const URL_PATH = 'https://email.internal/internal/process-job';
+
+interface Queues {
+  email: { to: string; template: string };
+  'image-gen': { prompt: string };
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+const signedRequest = async (job: Partial<FeatureJobRequest> & Record<string, unknown>, { secret = CURRENT_SECRET, t = unixNow(), rawBody }: { secret?: string; t?: number; rawBody?: string } = {}) => {
+  const body = rawBody ?? JSON.stringify({ jobId: 'job-1', queueName: 'email', data: { to: 'a@example.com', template: 'welcome' }, attemptsMade: 0, ...job });
+  return new Request(URL_PATH, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', [HEADER_SIGNATURE]: await new Signer(secret).signFeatureBody(body, t) },
+    body,
+  });
+};
+
+const answer = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> });
+
+/** What the edge makes of the answer (ARCHITECTURE "Classification"). */
+const edgeOutcome = async (response: Response) => {
+  const text = await response.clone().text();
+  const { durationMs: _ignored, ...outcome } = classifyFeatureResponse(response.status, response.headers, text, 0) as DispatchOutcome & { durationMs?: number };
+  return outcome;
+};
+
+const makeHandler = (email: (data: Queues['email'], ctx: JobContext<'email'>) => unknown) =>
+  createJobHandler<Queues>({
+    handlers: { email, 'image-gen': ({ prompt }) => ({ url: `https://img/${prompt}` }) },
+    signingSecret: CURRENT_SECRET,
+    nextSigningSecret: NEXT_SECRET,
+  });
+
+describe('createJobHandler', () => {
+  it('runs the queue handler with the job data and context and answers success with its result', async () => {
+    const seen: { data: unknown; ctx: JobContext<'email'> }[] = [];
+    const handle = makeHandler((data, ctx) => {
+      seen.push({ data, ctx });
+      return { messageId: `m-${data.to}` };
+    });
+
+    const response = await handle(await signedRequest({ jobId: 'job-42', attemptsMade: 2 }));
+
+    expect(await answer(response.clone())).toEqual({ status: 200, body: { success: true, result: { messageId: 'm-a@example.com' } } });
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'completed', result: { messageId: 'm-a@example.com' } });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].data).toEqual({ to: 'a@example.com', template: 'welcome' });
+    expect(seen[0].ctx).toMatchObject({ jobId: 'job-42', queueName: 'email', attempt: 3, attemptsMade: 2, idempotencyKey: 'email:job-42' });
+    expect(seen[0].ctx.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('dispatches by queueName', async () => {
+    const handle = makeHandler(() => 'email result');
+    const response = await handle(await signedRequest({ queueName: 'image-gen', data: { prompt: 'cat' } }));
+    expect(await answer(response)).toEqual({ status: 200, body: { success: true, result: { url: 'https://img/cat' } } });
+  });
+
+  it('answers success without a result when the handler returns nothing', async () => {
+    const handle = makeHandler(() => undefined);
+    const response = await handle(await signedRequest({}));
+    expect(await answer(response.clone())).toEqual({ status: 200, body: { success: true } });
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'completed', result: null });
+  });
+
+  it('accepts a body signed with the next secret while secrets rotate', async () => {
+    const handle = makeHandler(() => 'ok');
+    const response = await handle(await signedRequest({}, { secret: NEXT_SECRET }));
+    expect(await answer(response)).toEqual({ status: 200, body: { success: true, result: 'ok' } });
+  });
+
+  it.each([
+    ['an unknown secret', { secret: 'someone-else' }, 'signature does not match'],
+    ['a stale timestamp', { t: unixNow() - SIGNATURE_TOLERANCE_SECONDS - 5 }, 'outside the 5-minute window'],
+    ['a timestamp from the future', { t: unixNow() + SIGNATURE_TOLERANCE_SECONDS + 5 }, 'outside the 5-minute window'],
+  ])('rejects %s with 401 and never runs the handler', async (_case, signing, message) => {
+    let calls = 0;
+    const handle = makeHandler(() => calls++);
+    const response = await handle(await signedRequest({}, signing));
+    const { status, body } = await answer(response.clone());
+    expect(status).toBe(401);
+    expect(body).toMatchObject({ success: false, retryable: false });
+    expect(body.error).toContain(message);
+    expect(await edgeOutcome(response)).toMatchObject({ outcome: 'failed', retryable: false });
+    expect(calls).toBe(0);
+  });
+
+  it('rejects a body changed after signing, and a request without a signature', async () => {
+    let calls = 0;
+    const handle = makeHandler(() => calls++);
+    const signed = await signedRequest({});
+    const tampered = new Request(signed, { body: JSON.stringify({ jobId: 'job-1', queueName: 'email', data: { to: 'evil@example.com' }, attemptsMade: 0 }) });
+    expect((await answer(await handle(tampered))).status).toBe(401);
+
+    const unsigned = new Request(URL_PATH, { method: 'POST', body: '{}' });
+    const { status, body } = await answer(await handle(unsigned));
+    expect(status).toBe(401);
+    expect(body.error).toBe(`missing ${HEADER_SIGNATURE} header`);
+    expect(calls).toBe(0);
+  });
+
+  it('answers 404 (not retried by the edge) for a queue it has no handler for', async () => {
+    const handle = makeHandler(() => 'never');
+    for (const queueName of ['payments', 'constructor']) {
+      const response = await handle(await signedRequest({ queueName }));
+      expect(await answer(response.clone())).toEqual({ status: 404, body: { success: false, retryable: false, error: `no handler for queue '${queueName}'` } });
+      expect(await edgeOutcome(response)).toMatchObject({ outcome: 'failed', retryable: false });
+    }
+  });
+
+  it('maps a thrown NonRetryableError to a failure the edge does not retry', async () => {
+    const handle = makeHandler(() => {
+      throw new NonRetryableError('mailbox does not exist');
+    });
+    const response = await handle(await signedRequest({}));
+    expect(await answer(response.clone())).toEqual({ status: 200, body: { success: false, retryable: false, error: 'mailbox does not exist' } });
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'failed', retryable: false, error: { message: 'mailbox does not exist', status: 200 } });
+  });
+
+  it('maps a thrown RetryAfterError to 429 with Retry-After, which the edge treats as throttled', async () => {
+    const handle = makeHandler(async () => {
+      throw new RetryAfterError(1_500, 'provider rate limit');
+    });
+    const response = await handle(await signedRequest({}));
+    expect(response.headers.get('Retry-After')).toBe('2');
+    expect(await answer(response.clone())).toEqual({ status: 429, body: { success: false, error: 'provider rate limit', retryAfterMs: 1_500 } });
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'throttled', retryAfterMs: 2_000, reason: 'feature' });
+  });
+
+  it('maps any other throw to a retryable failure carrying only the message', async () => {
+    const handle = makeHandler(async () => {
+      throw new Error('SMTP connection reset');
+    });
+    const response = await handle(await signedRequest({}));
+    expect(await answer(response.clone())).toEqual({ status: 200, body: { success: false, error: 'SMTP connection reset' } });
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'failed', retryable: true, error: { message: 'SMTP connection reset', status: 200 } });
+
+    const throwsString = makeHandler(() => {
+      throw 'plain string';
+    });
+    expect((await answer(await throwsString(await signedRequest({})))).body).toEqual({ success: false, error: 'plain string' });
+  });
+
+  it('reports a result that cannot be serialised as a failure instead of crashing', async () => {
+    const handle = makeHandler(() => ({ big: 10n }));
+    const { status, body } = await answer(await handle(await signedRequest({})));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ success: false, retryable: false });
+    expect(body.error).toContain('not JSON-serialisable');
+  });
+
+  it.each([
+    ['not JSON', 'not json', 'body is not valid JSON'],
+    ['an array', '[]', 'body must be a JSON object'],
+    ['without jobId', JSON.stringify({ queueName: 'email', data: {}, attemptsMade: 0 }), 'jobId must be a non-empty string'],
+    ['without data', JSON.stringify({ jobId: 'j', queueName: 'email', attemptsMade: 0 }), 'data is required'],
+    ['with a negative attemptsMade', JSON.stringify({ jobId: 'j', queueName: 'email', data: {}, attemptsMade: -1 }), 'attemptsMade must be an integer >= 0'],
+  ])('answers 400 for a signed body that is %s', async (_case, rawBody, message) => {
+    const handle = makeHandler(() => 'never');
+    expect(await answer(await handle(await signedRequest({}, { rawBody })))).toEqual({ status: 400, body: { success: false, retryable: false, error: message } });
+  });
+
+  it('answers 405 to anything but POST and 413 to a body over the limit', async () => {
+    const handle = makeHandler(() => 'never');
+    const get = await handle(new Request(URL_PATH));
+    expect(get.status).toBe(405);
+    expect(get.headers.get('Allow')).toBe('POST');
+
+    const huge = await handle(await signedRequest({ data: { blob: 'x'.repeat(MAX_JOB_BODY_BYTES) } }));
+    expect(huge.status).toBe(413);
+  });
+
+  it('serves from a Hono route', async () => {
+    const handle = makeHandler((data) => `sent to ${data.to}`);
+    const app = new Hono().post('/internal/process-job', (c) => handle(c.req.raw));
+    const response = await app.request(await signedRequest({}));
+    expect(await answer(response)).toEqual({ status: 200, body: { success: true, result: 'sent to a@example.com' } });
+  });
+
+  it('types each handler by its queue, and infers the queues from the handlers when none are declared', () => {
+    createJobHandler<Queues>({
+      signingSecret: CURRENT_SECRET,
+      handlers: {
+        email: (data, ctx) => {
+          expectTypeOf(data).toEqualTypeOf<Queues['email']>();
+          expectTypeOf(ctx.queueName).toEqualTypeOf<'email'>();
+        },
+        'image-gen': (data) => expectTypeOf(data).toEqualTypeOf<{ prompt: string }>(),
+      },
+    });
+    // @ts-expect-error every declared queue needs a handler
+    createJobHandler<Queues>({ signingSecret: CURRENT_SECRET, handlers: { email: () => 1 } });
+    createJobHandler({ signingSecret: CURRENT_SECRET, handlers: { analytics: (data: { event: string }) => data.event } });
+  });
+});

@@ -1,0 +1,48 @@
+// POST /queues/:name/jobs (ARCHITECTURE "Edge producers"): enqueue a genuine BullMQ job from a
+// Worker, through @upstash/redis. 201 { jobId } for a new job, 200 with the existing id when the
+// producer's jobId is taken; 401 bad token, 404 unknown queue, 413 too large, 400 naming the field.
+
+import { Hono } from 'hono';
+import { MAX_JOB_BODY_BYTES } from '../../src/protocol.js';
+import { isValidQueueName, queueNameError } from '../../src/registration.js';
+import { serialiseJobData } from '../../src/jobs/job-data.js';
+import { resolveJobOptions } from '../../src/jobs/job-options.js';
+import { addJob } from '../enqueue/add-job.js';
+import { parseEnqueueBody } from '../enqueue/enqueue-body.js';
+import { queueKeys } from '../enqueue/queue-keys.js';
+import { redisUnavailable, upstashFor, type UpstashBindings } from '../enqueue/upstash.js';
+import { ApiError, NotFoundError, ValidationError } from '../errors.js';
+import { readJsonBody } from '../http/read-body.js';
+import { requireBearer } from '../middleware/admin-auth.js';
+import { readRegistration } from '../registry.js';
+
+export interface QueuesBindings extends UpstashBindings {
+  REGISTRATIONS: KVNamespace;
+  /** Bearer token producers send; a Worker secret. */
+  PRODUCER_TOKEN?: string;
+}
+
+const producerAuth = requireBearer('PRODUCER_TOKEN', 'producer');
+
+export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:name/jobs', producerAuth, async (c) => {
+  const queue = c.req.param('name');
+  if (!isValidQueueName(queue)) throw new ValidationError([queueNameError('queue')]);
+  const body = parseEnqueueBody(await readJsonBody(c, MAX_JOB_BODY_BYTES));
+  const registration = await readRegistration(c.env.REGISTRATIONS, queue);
+  if (!registration) throw new NotFoundError(`queue '${queue}' is not registered`);
+  const data = serialiseJobData(body.data);
+  // Parsed JSON always serialises again; what can be refused is its size.
+  if (!data.ok) throw new ApiError(413, 'payload_too_large', `data ${data.message}`);
+
+  const redis = upstashFor(c.env);
+  const job = {
+    name: body.name ?? queue,
+    dataJson: data.json,
+    opts: resolveJobOptions(body.opts, registration.retry),
+    timestamp: Date.now(),
+  };
+  const added = await addJob(redis, queueKeys(queue, c.env.QUEUE_PREFIX || undefined), job).catch((error: unknown) => {
+    throw redisUnavailable(error);
+  });
+  return c.json({ jobId: added.jobId }, added.created ? 201 : 200);
+});
