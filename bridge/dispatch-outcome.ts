@@ -1,0 +1,37 @@
+// Checks the edge's dispatch answer before the bridge acts on it: anything that is not exactly one
+// of the three outcomes is an infrastructure fault, never a verdict on the job.
+
+import type { DispatchOutcome } from '../src/protocol.ts';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isDuration = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** The outcome in `value`, or undefined when it is malformed. */
+export const parseDispatchOutcome = (value: unknown): DispatchOutcome | undefined => {
+  if (!isObject(value)) return undefined;
+  switch (value.outcome) {
+    case 'completed':
+      return 'result' in value || isDuration(value.durationMs)
+        ? { outcome: 'completed', result: value.result, durationMs: isDuration(value.durationMs) ? value.durationMs : 0 }
+        : undefined;
+    case 'failed': {
+      const error = value.error;
+      if (typeof value.retryable !== 'boolean' || !isObject(error) || typeof error.message !== 'string') return undefined;
+      return {
+        outcome: 'failed',
+        retryable: value.retryable,
+        error: { message: error.message, ...(typeof error.status === 'number' ? { status: error.status } : {}) },
+        durationMs: isDuration(value.durationMs) ? value.durationMs : 0,
+      };
+    }
+    case 'throttled':
+      if (!isDuration(value.retryAfterMs)) return undefined;
+      return {
+        outcome: 'throttled',
+        retryAfterMs: value.retryAfterMs,
+        ...(value.reason === 'busy' || value.reason === 'paused' || value.reason === 'feature' ? { reason: value.reason } : {}),
+      };
+    default:
+      return undefined;
+  }
+};

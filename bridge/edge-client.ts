@@ -1,0 +1,190 @@
+// Signed requests from the bridge to the edge over one keep-alive agent, so hundreds of dispatches a
+// second reuse a handful of TCP (and TLS) connections. Every answer that is not the documented one
+// becomes an EdgeRequestError; callers treat those as infrastructure faults.
+
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import {
+  HEADER_BRIDGE_ID,
+  HEADER_SIGNATURE,
+  type DispatchOutcome,
+  type DispatchRequest,
+  type HeartbeatRequest,
+} from '../src/protocol.ts';
+import { Signer } from '../src/signing.ts';
+import { parseDispatchOutcome } from './dispatch-outcome.ts';
+
+const CONTROL_TIMEOUT_MS = 10_000;
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const ERROR_SNIPPET_CHARS = 200;
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 15_000, maxFreeSockets: 64, scheduling: 'lifo' } as const;
+
+export class EdgeRequestError extends Error {
+  readonly status?: number;
+
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'EdgeRequestError';
+    this.status = options.status;
+  }
+}
+
+/** What every edge call reports, for health: a good answer (control calls time it) or the fault. */
+export type EdgeCallResult = { ok: true; latencyMs?: number } | { ok: false; error: EdgeRequestError };
+
+export type RegistrationsFetch = { changed: false } | { changed: true; etag?: string; registrations: unknown[] };
+
+export interface EdgeClientOptions {
+  edgeUrl: string;
+  secret: string;
+  bridgeId: string;
+  onResult?: (result: EdgeCallResult) => void;
+}
+
+interface EdgeResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+interface SendOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+const snippet = (body: string): string => {
+  try {
+    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+    if (typeof message === 'string') return message.slice(0, ERROR_SNIPPET_CHARS);
+  } catch {
+    // Not the edge's JSON error shape; show the raw start instead.
+  }
+  return body.slice(0, ERROR_SNIPPET_CHARS);
+};
+
+const parseJson = (body: string): unknown => {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
+
+export class EdgeClient {
+  readonly #base: URL;
+  readonly #signer: Signer;
+  readonly #bridgeId: string;
+  readonly #agent: HttpAgent;
+  readonly #request: typeof httpRequest;
+  readonly #onResult: (result: EdgeCallResult) => void;
+
+  constructor({ edgeUrl, secret, bridgeId, onResult = () => {} }: EdgeClientOptions) {
+    this.#base = new URL(edgeUrl);
+    this.#signer = new Signer(secret);
+    this.#bridgeId = bridgeId;
+    const https = this.#base.protocol === 'https:';
+    this.#agent = https ? new HttpsAgent(AGENT_OPTIONS) : new HttpAgent(AGENT_OPTIONS);
+    this.#request = https ? httpsRequest : httpRequest;
+    this.#onResult = onResult;
+  }
+
+  /** The edge's registrations, or `changed: false` when they still match `etag`. */
+  async fetchRegistrations(etag?: string): Promise<RegistrationsFetch> {
+    const { response, latencyMs } = await this.#call('GET', '/internal/registrations', '', {
+      timeoutMs: CONTROL_TIMEOUT_MS,
+      ...(etag ? { headers: { 'If-None-Match': etag } } : {}),
+    });
+    if (response.status === 304) {
+      this.#onResult({ ok: true, latencyMs });
+      return { changed: false };
+    }
+    this.#expectStatus(response, 200);
+    const registrations = (parseJson(response.body) as { registrations?: unknown } | undefined)?.registrations;
+    if (!Array.isArray(registrations)) throw this.#fault(new EdgeRequestError('edge answered /internal/registrations without a registrations array'));
+    this.#onResult({ ok: true, latencyMs });
+    const newEtag = response.headers.etag;
+    return { changed: true, registrations, ...(newEtag ? { etag: newEtag } : {}) };
+  }
+
+  /** Runs one job through the edge. `timeoutMs` bounds the whole exchange; `signal` cancels it. */
+  async dispatch(request: DispatchRequest, { timeoutMs, signal }: { timeoutMs: number; signal?: AbortSignal }): Promise<DispatchOutcome> {
+    const { response } = await this.#call('POST', '/internal/dispatch', JSON.stringify(request), { timeoutMs, ...(signal ? { signal } : {}) });
+    this.#expectStatus(response, 200);
+    const outcome = parseDispatchOutcome(parseJson(response.body));
+    if (!outcome) throw this.#fault(new EdgeRequestError(`edge answered dispatch with a malformed body: ${snippet(response.body)}`, { status: 200 }));
+    // Its duration is mostly the feature's, so it says nothing about the edge's latency.
+    this.#onResult({ ok: true });
+    return outcome;
+  }
+
+  async heartbeat(body: HeartbeatRequest): Promise<void> {
+    const { response, latencyMs } = await this.#call('POST', '/internal/heartbeat', JSON.stringify(body), { timeoutMs: CONTROL_TIMEOUT_MS });
+    if (response.status < 200 || response.status > 299) this.#expectStatus(response, 204);
+    this.#onResult({ ok: true, latencyMs });
+  }
+
+  /** Closes idle keep-alive sockets; in-flight requests finish or fail on their own. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  #fault(error: EdgeRequestError): EdgeRequestError {
+    this.#onResult({ ok: false, error });
+    return error;
+  }
+
+  #expectStatus(response: EdgeResponse, status: number): void {
+    if (response.status !== status) {
+      throw this.#fault(new EdgeRequestError(`edge answered ${response.status}: ${snippet(response.body)}`, { status: response.status }));
+    }
+  }
+
+  /** Sends one request; network faults and timeouts become EdgeRequestErrors. */
+  async #call(method: string, route: string, body: string, options: SendOptions): Promise<{ response: EdgeResponse; latencyMs: number }> {
+    const started = performance.now();
+    try {
+      const response = await this.#send(method, route, body, options);
+      return { response, latencyMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      // The caller gave up (shutdown): not the edge's fault, so it is not reported as one.
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `did not answer within ${options.timeoutMs} ms` : `is unreachable (${error instanceof Error ? error.message : String(error)})`;
+      throw this.#fault(new EdgeRequestError(`edge ${reason} on ${method} ${route}`, { cause: error }));
+    }
+  }
+
+  async #send(method: string, route: string, body: string, { timeoutMs, signal, headers = {} }: SendOptions): Promise<EdgeResponse> {
+    const url = new URL(`${this.#base.pathname.replace(/\/$/, '')}${route}`, this.#base);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const options: RequestOptions = {
+      method,
+      agent: this.#agent,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      headers: {
+        ...headers,
+        [HEADER_SIGNATURE]: await this.#signer.signBridgeRequest(method, url.pathname, body),
+        [HEADER_BRIDGE_ID]: this.#bridgeId,
+        ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+      },
+    };
+    return new Promise<EdgeResponse>((resolve, reject) => {
+      const req = this.#request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('connection closed before the response was complete'));
+        });
+      });
+      req.on('error', (error) => reject(timeout.aborted ? timeout.reason : error));
+      req.end(body || undefined);
+    });
+  }
+}

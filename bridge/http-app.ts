@@ -1,0 +1,30 @@
+// The bridge's HTTP surface on PORT: health for orchestrators, worker status for operators.
+
+import { Hono } from 'hono';
+import type { BridgeWorkerStatus, ErrorBody } from '../src/protocol.ts';
+import type { HealthReport } from './health.ts';
+import type { Logger } from './logger.ts';
+
+export interface StatusReport {
+  workers: BridgeWorkerStatus[];
+}
+
+export interface HttpAppSource {
+  health(): Promise<HealthReport>;
+  status(): Promise<StatusReport>;
+}
+
+export const createHttpApp = (source: HttpAppSource, logger: Logger): Hono => {
+  const app = new Hono()
+    .get('/health', async (c) => {
+      const report = await source.health();
+      return c.json(report, report.status === 'down' ? 503 : 200);
+    })
+    .get('/internal/status', async (c) => c.json(await source.status()));
+  app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((error, c) => {
+    logger.error('http handler failed', { path: c.req.path, error });
+    return c.json<ErrorBody>({ error: { code: 'internal_error', message: 'the bridge failed to handle this request' } }, 500);
+  });
+  return app;
+};

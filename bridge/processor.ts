@@ -1,0 +1,102 @@
+// One BullMQ job → one signed dispatch through the edge → the outcome mapped onto BullMQ:
+//   completed           → return the result (the job's return value)
+//   failed, retryable   → throw; BullMQ retries per the registration's policy (retry-policy.ts)
+//   failed, final       → UnrecoverableError; fails at once with the feature's message
+//   throttled           → hold the queue off, RateLimitError: back to waiting, no attempt charged
+//   edge fault          → the same, with a growing hold-off; the job is not to blame
+// Throttling uses BullMQ's rate-limit path because it moves the job back to *waiting* without
+// touching attemptsMade (moveJobFromActiveToWait), and the hold-off pauses fetching for every
+// worker of the queue, in every bridge, not just this one.
+
+import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
+import { computeBackoffDelay } from '../src/backoff.ts';
+import type { BackoffPolicy, DispatchOutcome, Registration } from '../src/protocol.ts';
+import type { EdgeClient } from './edge-client.ts';
+import type { Logger } from './logger.ts';
+import { applyRetryPolicy } from './retry-policy.ts';
+
+/** Longest the edge may hold a dispatch for a slot (its DISPATCH_MAX_WAIT_MS) plus network slack. */
+export const EDGE_DISPATCH_OVERHEAD_MS = 7_000;
+const MIN_HOLD_OFF_MS = 50;
+const MAX_HOLD_OFF_MS = 60_000;
+/** Edge unreachable or answering nonsense: 250 ms, doubling, at most 5 s between tries. */
+const EDGE_FAULT_BACKOFF: BackoffPolicy = { type: 'exponential', delayMs: 250, maxDelayMs: 5_000, jitter: 0.2 };
+
+/** A retryable failure reported by the feature (or by the edge calling it). */
+export class JobAttemptError extends Error {
+  readonly status?: number;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.name = 'JobAttemptError';
+    this.status = status;
+  }
+}
+
+/** Counts consecutive edge faults of one queue so its hold-off grows, and resets on a good answer. */
+export class FaultBackoff {
+  #faults = 0;
+
+  next(): number {
+    this.#faults++;
+    return computeBackoffDelay(EDGE_FAULT_BACKOFF, this.#faults);
+  }
+
+  reset(): void {
+    this.#faults = 0;
+  }
+}
+
+export interface ProcessorContext {
+  queueName: string;
+  edge: Pick<EdgeClient, 'dispatch'>;
+  /** The queue's current registration; read per attempt so edge changes apply at once. */
+  registration: () => Registration;
+  /** Stops every worker of the queue from fetching jobs for `ms`. */
+  holdOff: (ms: number) => Promise<void>;
+  faults: FaultBackoff;
+  /** Aborted when the bridge gives up waiting for in-flight jobs at shutdown. */
+  shutdown: AbortSignal;
+  logger: Logger;
+}
+
+const clampHoldOff = (ms: number): number => Math.min(Math.max(Math.round(ms), MIN_HOLD_OFF_MS), MAX_HOLD_OFF_MS);
+
+export const createProcessor = (context: ProcessorContext) => {
+  const { queueName, edge, holdOff, faults, shutdown, logger } = context;
+
+  const requeue = async (holdOffMs: number): Promise<never> => {
+    await holdOff(holdOffMs);
+    throw new RateLimitError();
+  };
+
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const registration = context.registration();
+    applyRetryPolicy(job, registration.retry);
+    let outcome: DispatchOutcome;
+    try {
+      outcome = await edge.dispatch(
+        { jobId: job.id ?? '', queueName, data: job.data, attemptsMade: job.attemptsMade, ...(job.name ? { name: job.name } : {}) },
+        { timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS, signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown },
+      );
+    } catch (error) {
+      // Shutting down: hand the job straight back to waiting for the next bridge.
+      // (Edge faults are logged once, as a health change, not per job.)
+      if (shutdown.aborted) throw new RateLimitError();
+      const delayMs = faults.next();
+      logger.debug('edge fault; job requeued without charging an attempt', { jobId: job.id, holdOffMs: delayMs, error });
+      return requeue(delayMs);
+    }
+    faults.reset();
+    switch (outcome.outcome) {
+      case 'completed':
+        return outcome.result;
+      case 'throttled':
+        logger.debug('throttled; job back to waiting', { jobId: job.id, retryAfterMs: outcome.retryAfterMs, reason: outcome.reason });
+        return requeue(clampHoldOff(outcome.retryAfterMs));
+      case 'failed':
+        if (!outcome.retryable) throw new UnrecoverableError(outcome.error.message);
+        throw new JobAttemptError(outcome.error.message, outcome.error.status);
+    }
+  };
+};

@@ -1,0 +1,173 @@
+// One registration's life in this bridge: a BullMQ Worker started, reconfigured, paused (closed)
+// and resumed as the registration changes, plus a Queue handle for counts and hold-offs. Changes
+// apply one at a time, in order, without blocking the caller (a pause waits for in-flight jobs).
+
+import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { BridgeWorkerStatus, JobCounts, Registration } from '../src/protocol.ts';
+import type { BridgeConfig, Retention } from './config.ts';
+import type { EdgeClient } from './edge-client.ts';
+import type { BridgeEmitter, WorkerStopReason } from './events.ts';
+import type { Logger } from './logger.ts';
+import { createProcessor, FaultBackoff } from './processor.ts';
+import { isConnectionError } from './redis.ts';
+import { registrationBackoff } from './retry-policy.ts';
+
+// No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
+// (Queue.rateLimit) when fetching, and this one's count can never be reached otherwise.
+const HOLD_OFF_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
+
+export type RunnerConfig = Pick<
+  BridgeConfig,
+  'queuePrefix' | 'bridgeId' | 'workerConcurrency' | 'lockDurationMs' | 'completedRetention' | 'failedRetention'
+>;
+
+export interface RunnerContext {
+  /** The bridge's shared connection; each Worker adds only its own blocking duplicate. */
+  connection: Redis;
+  config: RunnerConfig;
+  edge: EdgeClient;
+  events: BridgeEmitter;
+  logger: Logger;
+}
+
+const keepJobs = ({ count, ageSeconds }: Retention): KeepJobs => ({ count, age: ageSeconds });
+
+export class QueueRunner {
+  readonly name: string;
+  readonly #context: RunnerContext;
+  readonly #logger: Logger;
+  readonly #queue: Queue;
+  readonly #shutdown = new AbortController();
+  readonly #faults = new FaultBackoff();
+  #registration: Registration;
+  #worker?: Worker;
+  #changes: Promise<void> = Promise.resolve();
+  #closing?: Promise<void>;
+
+  constructor(registration: Registration, context: RunnerContext) {
+    this.name = registration.name;
+    this.#registration = registration;
+    this.#context = context;
+    this.#logger = context.logger.child({ queue: this.name });
+    this.#queue = new Queue(this.name, { connection: context.connection, prefix: context.config.queuePrefix });
+    this.#queue.on('error', (error) => this.#onError(error));
+    this.#enqueueChange();
+  }
+
+  /** Takes a newer registration into account (concurrency, paused, retry, timeout). */
+  update(registration: Registration): void {
+    this.#registration = registration;
+    this.#enqueueChange();
+  }
+
+  status(): BridgeWorkerStatus {
+    return { queue: this.name, running: this.#worker !== undefined, concurrency: this.#concurrency() };
+  }
+
+  async counts(): Promise<JobCounts> {
+    const counts = await this.#queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+      completed: counts.completed ?? 0,
+    };
+  }
+
+  /** Stops taking jobs, lets in-flight ones finish, releases the queue. Idempotent. */
+  close(reason: WorkerStopReason): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#changes = this.#changes.then(() => this.#stopWorker(reason));
+      await this.#changes;
+      await this.#queue.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Stops waiting for in-flight dispatches; their jobs go back to waiting, uncharged. */
+  abortInFlight(): void {
+    this.#shutdown.abort();
+  }
+
+  #concurrency(): number {
+    return this.#context.config.workerConcurrency ?? this.#registration.concurrency;
+  }
+
+  #enqueueChange(): void {
+    if (this.#closing) return;
+    this.#changes = this.#changes.then(() => this.#apply()).catch((error: unknown) => this.#logger.error('applying the registration failed', { error }));
+  }
+
+  async #apply(): Promise<void> {
+    if (this.#registration.paused) return this.#stopWorker('paused');
+    const concurrency = this.#concurrency();
+    if (!this.#worker) return this.#startWorker(concurrency);
+    if (this.#worker.concurrency !== concurrency) {
+      this.#worker.concurrency = concurrency;
+      this.#logger.info('worker reconfigured', { concurrency });
+      this.#context.events.emit('worker:reconfigured', { queue: this.name, concurrency });
+    }
+  }
+
+  #startWorker(concurrency: number): void {
+    const { connection, config, edge, events } = this.#context;
+    const processor = createProcessor({
+      queueName: this.name,
+      edge,
+      registration: () => this.#registration,
+      holdOff: (ms) => this.#holdOff(ms),
+      faults: this.#faults,
+      shutdown: this.#shutdown.signal,
+      logger: this.#logger,
+    });
+    const worker = new Worker(this.name, processor, {
+      connection,
+      prefix: config.queuePrefix,
+      name: config.bridgeId,
+      concurrency,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
+      limiter: HOLD_OFF_LIMITER,
+      removeOnComplete: keepJobs(config.completedRetention),
+      removeOnFail: keepJobs(config.failedRetention),
+      settings: { backoffStrategy: registrationBackoff(() => this.#registration.retry.backoff) },
+    });
+    worker.on('error', (error) => this.#onError(error));
+    worker.on('failed', (job, error) => this.#onFailed(job, error));
+    this.#worker = worker;
+    this.#logger.info('worker started', { concurrency });
+    events.emit('worker:started', { queue: this.name, concurrency });
+  }
+
+  async #stopWorker(reason: WorkerStopReason): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#worker = undefined;
+    await worker.close();
+    this.#logger.info('worker stopped', { reason });
+    this.#context.events.emit('worker:stopped', { queue: this.name, reason });
+  }
+
+  async #holdOff(ms: number): Promise<void> {
+    try {
+      await this.#queue.rateLimit(ms);
+    } catch (error) {
+      this.#logger.warn('could not hold the queue off', { holdOffMs: ms, error });
+    }
+  }
+
+  #onFailed(job: Job | undefined, error: Error): void {
+    if (!job) return;
+    const fields = { jobId: job.id, attemptsMade: job.attemptsMade, attempts: job.opts.attempts, error: error.message };
+    // finishedOn is only set when BullMQ moved the job to the failed set (the dead-letter queue).
+    if (job.finishedOn) this.#logger.warn('job failed for good; kept in the failed set', fields);
+    else this.#logger.info('job attempt failed; will retry', fields);
+  }
+
+  #onError(error: Error): void {
+    if (isConnectionError(error)) return;
+    this.#logger.error('worker error', { error });
+  }
+}
