@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { isValidQueueName, queueNameError } from '../registration.js';
 import { serialiseJobData } from '../jobs/job-data.js';
-import { jobNameError, parseJobOptions, resolveJobOptions, type JobOptions, type ResolvedJobOptions } from '../jobs/job-options.js';
+import { jobNameError, parseJobOptions, resolveJobOptions, type AddJobOptions, type ResolvedJobOptions } from '../jobs/job-options.js';
 import { QueueClientError } from './errors.js';
 import { toLookup, type RegistrationLookup, type RegistrationSource } from './registrations.js';
 
@@ -20,11 +20,6 @@ export interface QueueClientOptions {
   registrations?: RegistrationSource;
   /** BullMQ key prefix; only if the bridge runs with one other than BullMQ's default. */
   prefix?: string;
-}
-
-export interface AddJobOptions extends JobOptions {
-  /** The BullMQ job name; defaults to the queue name. */
-  name?: string;
 }
 
 export interface BulkJob<Data> {

@@ -26,6 +26,12 @@ export interface JobOptions {
   backoff?: number | JobBackoff;
 }
 
+/** What producers pass when adding a job: the job options plus the BullMQ job name. */
+export interface AddJobOptions extends JobOptions {
+  /** The BullMQ job name; defaults to the queue name. */
+  name?: string;
+}
+
 /**
  * The backoff of a job that follows its queue's registration: no built-in BullMQ strategy has this
  * type, so BullMQ asks the bridge Worker's backoffStrategy, which computes the delay from the

@@ -12,6 +12,7 @@ import { queueDepthsFor } from '../../../worker/enqueue/depth.ts';
 import { queueKeys } from '../../../worker/enqueue/queue-keys.ts';
 import { upstashFor, type UpstashBindings } from '../../../worker/enqueue/upstash.ts';
 import { RedisServer } from '../../support/redis.ts';
+import { teardown } from '../../support/teardown.ts';
 import { UpstashGateway } from '../../support/upstash-gateway.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -60,11 +61,13 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-afterAll(async () => {
-  direct?.disconnect();
-  await gateway?.close();
-  await redis?.close();
-});
+afterAll(() =>
+  teardown(
+    () => direct?.disconnect(),
+    () => gateway?.close(),
+    () => redis?.close(),
+  ),
+);
 
 describe('edge addJob through @upstash/redis', () => {
   it.each<[string, JobOptions, string]>([

@@ -5,6 +5,7 @@ import { Redis as Upstash, type RedisConfigNodejs } from '@upstash/redis';
 import type { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../support/redis.ts';
+import { teardown } from '../../support/teardown.ts';
 import { UpstashGateway } from '../../support/upstash-gateway.ts';
 
 const TOKEN = 'gateway-test-token';
@@ -30,11 +31,13 @@ beforeAll(async () => {
   app = client();
 });
 
-afterAll(async () => {
-  direct?.disconnect();
-  await gateway?.close();
-  await redis?.close();
-});
+afterAll(() =>
+  teardown(
+    () => direct?.disconnect(),
+    () => gateway?.close(),
+    () => redis?.close(),
+  ),
+);
 
 describe('UpstashGateway', () => {
   it('runs string commands with the same answers as Redis', async () => {
