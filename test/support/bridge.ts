@@ -1,14 +1,13 @@
 // Bridges for tests: in-process (a Bridge object) or as a real `node bridge/main.ts` child process
 // for signals, crashes and start-up errors. Both read the same environment as production.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Bridge } from '../../bridge/bridge.ts';
 import { loadConfig } from '../../bridge/config.ts';
 import { createLogger } from '../../bridge/logger.ts';
+import { ChildService, type Exit } from './child-service.ts';
 import { freePort } from './redis.ts';
 import { EDGE_TEST_BINDINGS } from './secrets.ts';
-import { waitFor } from './wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../bridge/main.ts', import.meta.url));
@@ -39,46 +38,30 @@ export const startBridge = async (env: Env): Promise<Bridge> => {
   return bridge;
 };
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
 /** `node bridge/main.ts` as a child process with exactly `env` (nothing inherited but PATH and HOME). */
 export class BridgeProcess {
   readonly url: string;
-  readonly exited: Promise<Exit>;
-  readonly #child: ChildProcess;
-  #output = '';
+  readonly #service: ChildService;
 
   private constructor(env: Env) {
     this.url = `http://127.0.0.1:${env.PORT}`;
-    this.#child = spawn(process.execPath, [MAIN], {
+    this.#service = new ChildService({
+      command: process.execPath,
+      args: [MAIN],
       cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     });
-    const keep = (chunk: Buffer) => (this.#output += chunk.toString('utf8'));
-    this.#child.stdout?.on('data', keep);
-    this.#child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
   /** Spawns and waits until it answers HTTP (whatever its health). PORT defaults to a free one. */
   static async start(env: Env): Promise<BridgeProcess> {
     const bridge = new BridgeProcess({ ...env, PORT: env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort()) });
-    let exited = false;
-    void bridge.exited.then(() => (exited = true));
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`bridge exited during start:\n${bridge.output}`);
-        return fetch(`${bridge.url}/health`).then(() => true, () => false);
-      },
-      { timeoutMs: LISTEN_DEADLINE_MS, what: 'the bridge to listen' },
-    ).catch(async (error: unknown) => {
+    try {
+      await bridge.#service.waitForHttp(`${bridge.url}/health`, LISTEN_DEADLINE_MS);
+    } catch (error) {
       await bridge.stop();
       throw error;
-    });
+    }
     return bridge;
   }
 
@@ -87,17 +70,20 @@ export class BridgeProcess {
     return new BridgeProcess(env);
   }
 
+  get exited(): Promise<Exit> {
+    return this.#service.exited;
+  }
+
   get output(): string {
-    return this.#output;
+    return this.#service.output;
   }
 
   kill(signal: NodeJS.Signals): void {
-    this.#child.kill(signal);
+    this.#service.kill(signal);
   }
 
   /** SIGTERM unless it has already exited; resolves on exit. */
-  async stop(): Promise<Exit> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
-    return this.exited;
+  stop(): Promise<Exit> {
+    return this.#service.stop();
   }
 }

@@ -3,96 +3,79 @@
 // admin client for its registrations. Nothing reaches the network: metrics and the Request.cf
 // download are switched off.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Registration, RegistrationInput } from '../../src/protocol.ts';
+import { ChildService } from './child-service.ts';
 import { freePort } from './redis.ts';
 import { EDGE_TEST_BINDINGS } from './secrets.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const READY_DEADLINE_MS = 60_000;
-const STOP_DEADLINE_MS = 10_000;
-const POLL_MS = 100;
-const OUTPUT_LINES_KEPT = 40;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How `wrangler dev` is started here and by `npm start`: local only, no telemetry. */
+export const wranglerDev = (args: string[]): { command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } => ({
+  command: process.execPath,
+  args: [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev', '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...args],
+  cwd: ROOT,
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
+});
 
-const portAccepts = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** `--var KEY:VALUE` pairs for wrangler dev. */
+export const wranglerVars = (vars: Record<string, string>): string[] => Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]);
+
+export interface EdgeServerOptions {
+  /** Another entry point than wrangler.toml's main (a test wrapper around the edge). */
+  main?: string;
+  /** Bindings beyond the test secrets (which they may override). */
+  vars?: Record<string, string>;
+}
 
 export class EdgeServer {
   readonly port: number;
   readonly url: string;
-  readonly adminToken = EDGE_TEST_BINDINGS.ADMIN_TOKEN;
+  readonly adminToken: string;
   readonly #inspectorPort: number;
   readonly #persistDir: string;
-  readonly #output: string[] = [];
-  #child?: ChildProcess;
+  readonly #main: string[];
+  readonly #vars: Record<string, string>;
+  #service?: ChildService;
 
-  private constructor(port: number, inspectorPort: number) {
+  private constructor(port: number, inspectorPort: number, { main, vars = {} }: EdgeServerOptions) {
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
     this.#inspectorPort = inspectorPort;
     this.#persistDir = mkdtempSync(join(tmpdir(), 'qw-edge-'));
+    this.#main = main ? [main] : [];
+    this.#vars = { ...EDGE_TEST_BINDINGS, ...vars };
+    this.adminToken = this.#vars.ADMIN_TOKEN;
   }
 
-  static async start(): Promise<EdgeServer> {
-    const edge = new EdgeServer(await freePort(), await freePort());
+  static async start(options: EdgeServerOptions = {}): Promise<EdgeServer> {
+    const edge = new EdgeServer(await freePort(), await freePort(), options);
     await edge.restart();
     return edge;
   }
 
   /** Starts wrangler dev (again, after stop) on the same port and state; resolves once /health answers. */
   async restart(): Promise<void> {
-    if (this.#child) return;
-    const vars = Object.entries(EDGE_TEST_BINDINGS).flatMap(([key, value]) => ['--var', `${key}:${value}`]);
-    const args = [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(this.port), '--inspector-port', String(this.#inspectorPort)];
-    args.push('--persist-to', this.#persistDir, '--show-interactive-dev-session=false', '--log-level', 'warn', ...vars);
-    // Its own process group, so stop() also reaches the workerd process wrangler starts.
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
-    });
-    this.#child = child;
-    const keep = (chunk: Buffer) => {
-      this.#output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      this.#output.splice(0, Math.max(0, this.#output.length - OUTPUT_LINES_KEPT));
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.once('exit', () => {
-      if (this.#child === child) this.#child = undefined;
-    });
-    await this.#waitUntilHealthy(child);
+    if (this.#service?.running) return;
+    const ports = ['--port', String(this.port), '--inspector-port', String(this.#inspectorPort)];
+    const service = new ChildService(wranglerDev([...this.#main, ...ports, '--persist-to', this.#persistDir, '--log-level', 'warn', ...wranglerVars(this.#vars)]));
+    this.#service = service;
+    try {
+      await service.waitForHttp(`${this.url}/health`, READY_DEADLINE_MS);
+    } catch (error) {
+      await service.stop();
+      throw error;
+    }
   }
 
-  /** Stops the edge (its state stays for restart()). */
+  /** Stops the edge, workerd included (its state stays for restart()). */
   async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child?.pid) return;
-    const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), STOP_DEADLINE_MS);
-    await exited;
-    clearTimeout(timer);
-    this.#child = undefined;
-    // workerd may outlive wrangler for a moment; the port must be free before a restart.
-    const deadline = Date.now() + STOP_DEADLINE_MS;
-    while ((await portAccepts(this.port)) && Date.now() < deadline) await sleep(POLL_MS);
+    await this.#service?.stop();
   }
 
   async close(): Promise<void> {
@@ -122,24 +105,5 @@ export class EdgeServer {
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} /admin/registrations/${name} answered ${response.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as Registration;
-  }
-
-  async #waitUntilHealthy(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + READY_DEADLINE_MS;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`wrangler dev exited before the edge was ready:\n${this.#output.join('\n')}`);
-      }
-      try {
-        await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2_000) });
-        return;
-      } catch {
-        if (Date.now() > deadline) {
-          await this.stop();
-          throw new Error(`the edge did not answer /health within ${READY_DEADLINE_MS} ms:\n${this.#output.join('\n')}`);
-        }
-        await sleep(POLL_MS);
-      }
-    }
   }
 }
