@@ -7,16 +7,15 @@
 
 import type { BackoffStrategy, Job } from 'bullmq';
 import { computeBackoffDelay } from '../src/backoff.ts';
+import { REGISTRATION_BACKOFF } from '../src/jobs/job-options.ts';
 import type { BackoffPolicy, RetryPolicy } from '../src/protocol.ts';
-
-/** A backoff type no built-in strategy claims, so BullMQ asks the worker's `backoffStrategy`. */
-export const REGISTRATION_BACKOFF_TYPE = 'registration';
 
 /** Gives `job` the registration's attempts and backoff where its producer set none. */
 export const applyRetryPolicy = (job: Job, retry: RetryPolicy): void => {
   // BullMQ stores attempts 0 when none were given; attempts 1 is a producer's explicit "never retry".
   if (!job.opts.attempts) job.opts.attempts = retry.attempts;
-  if (!job.opts.backoff) job.opts.backoff = { type: REGISTRATION_BACKOFF_TYPE };
+  // Its type is no built-in strategy, so BullMQ asks the Worker's backoffStrategy below.
+  if (!job.opts.backoff) job.opts.backoff = { ...REGISTRATION_BACKOFF };
 };
 
 /** The Worker's `settings.backoffStrategy`: the current registration's delay for the attempt. */
