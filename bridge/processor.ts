@@ -4,9 +4,11 @@
 //   failed, final       → UnrecoverableError; fails at once with the feature's message
 //   throttled           → hold the queue off, RateLimitError: back to waiting, no attempt charged
 //   edge fault          → the same, with a growing hold-off; the job is not to blame
-// Throttling uses BullMQ's rate-limit path because it moves the job back to *waiting* without
-// touching attemptsMade (moveJobFromActiveToWait), and the hold-off pauses fetching for every
-// worker of the queue, in every bridge, not just this one.
+// Throttling uses BullMQ's rate-limit path (Queue.rateLimit + RateLimitError): it moves the job
+// back to the head of *waiting* without touching attemptsMade (moveJobFromActiveToWait), and the
+// hold-off stops fetching for every worker of the queue, in every bridge. The alternative,
+// Job.moveToDelayed + DelayedError, also keeps attemptsMade but parks the job in *delayed* and lets
+// the worker fetch the next job at once, straight into the same full line.
 
 import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { computeBackoffDelay } from '../src/backoff.ts';
@@ -16,7 +18,7 @@ import type { Logger } from './logger.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
 
 /** Longest the edge may hold a dispatch for a slot (its DISPATCH_MAX_WAIT_MS) plus network slack. */
-export const EDGE_DISPATCH_OVERHEAD_MS = 7_000;
+const EDGE_DISPATCH_OVERHEAD_MS = 7_000;
 const MIN_HOLD_OFF_MS = 50;
 const MAX_HOLD_OFF_MS = 60_000;
 /** Edge unreachable or answering nonsense: 250 ms, doubling, at most 5 s between tries. */
@@ -81,9 +83,9 @@ export const createProcessor = (context: ProcessorContext) => {
       );
     } catch (error) {
       // Shutting down: hand the job straight back to waiting for the next bridge.
-      // (Edge faults are logged once, as a health change, not per job.)
       if (shutdown.aborted) throw new RateLimitError();
       const delayMs = faults.next();
+      // Debug only: the edge going down is logged once, as a health change, not once per job.
       logger.debug('edge fault; job requeued without charging an attempt', { jobId: job.id, holdOffMs: delayMs, error });
       return requeue(delayMs);
     }

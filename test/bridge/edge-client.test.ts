@@ -1,0 +1,105 @@
+// The bridge's HTTP client against a scripted stand-in edge: signatures, keep-alive, and every
+// answer that is not the contract's becoming an EdgeRequestError reported as the edge being down.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EdgeClient, EdgeRequestError, type EdgeCallResult } from '../../bridge/edge-client.ts';
+import { SignatureVerifier } from '../../src/signing.ts';
+
+const SECRET = 'edge-client-test-secret';
+const JOB = { jobId: '1', queueName: 'email', data: { to: 'ada' }, attemptsMade: 0 };
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+let server: Server;
+let handler: Handler;
+let connections = 0;
+let results: EdgeCallResult[];
+let client: EdgeClient;
+const verifier = new SignatureVerifier({ currentSecret: SECRET });
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    handler(req, res, Buffer.concat(chunks).toString('utf8'));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A path prefix, as when the edge sits under a route: it is part of what gets signed.
+  client = new EdgeClient({
+    edgeUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/edge`,
+    secret: SECRET,
+    bridgeId: 'bridge-1',
+    onResult: (result) => results.push(result),
+  });
+});
+
+beforeEach(() => {
+  results = [];
+});
+
+afterAll(async () => {
+  client?.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+describe('EdgeClient', () => {
+  it('signs "<t>.<METHOD>.<path>.<body>" and reuses one keep-alive connection', async () => {
+    const seen: boolean[] = [];
+    handler = async (req, res, body) => {
+      const verdict = await verifier.verifyBridgeRequest(req.headers['x-queue-signature'] as string, req.method!, req.url!, body);
+      seen.push(verdict.ok && req.url === '/edge/internal/dispatch' && req.headers['x-queue-bridge-id'] === 'bridge-1');
+      json(res, 200, { outcome: 'completed', result: { ok: true }, durationMs: 3 });
+    };
+    const before = connections;
+
+    for (let i = 0; i < 3; i++) expect(await client.dispatch(JOB, { timeoutMs: 2_000 })).toMatchObject({ outcome: 'completed', result: { ok: true } });
+
+    expect(seen).toEqual([true, true, true]);
+    expect(connections - before).toBeLessThanOrEqual(1);
+    expect(results.every((r) => r.ok)).toBe(true);
+  });
+
+  it.each([
+    ['a non-200 answer', (res: ServerResponse) => json(res, 502, { error: { code: 'bad_gateway', message: 'upstream hiccup' } }), /edge answered 502: upstream hiccup/],
+    ['a 200 that is not an outcome', (res: ServerResponse) => json(res, 200, { outcome: 'done' }), /malformed body/],
+    ['a 200 that is not JSON', (res: ServerResponse) => res.end('<html>oops</html>'), /malformed body: <html>oops/],
+    ['no answer in time', () => {}, /did not answer within 300 ms/],
+  ])('%s is an EdgeRequestError, reported as the edge being down', async (_label, answer, message) => {
+    handler = (_req, res) => answer(res);
+
+    const error = await client.dispatch(JOB, { timeoutMs: 300 }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EdgeRequestError);
+    expect((error as Error).message).toMatch(message);
+    expect(results.at(-1)).toMatchObject({ ok: false });
+  });
+
+  it('a cancelled dispatch (shutdown) is not reported as an edge fault', async () => {
+    handler = () => {};
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(new Error('shutting down')), 50);
+
+    await expect(client.dispatch(JOB, { timeoutMs: 5_000, signal: cancel.signal })).rejects.toThrow('shutting down');
+    expect(results).toEqual([]);
+  });
+
+  it('registrations: ETag sent back as If-None-Match, 304 means unchanged', async () => {
+    handler = (req, res) => {
+      if (req.headers['if-none-match'] === '"v2"') return void res.writeHead(304).end();
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"v2"' });
+      res.end(JSON.stringify({ registrations: [{ name: 'email' }] }));
+    };
+
+    expect(await client.fetchRegistrations()).toEqual({ changed: true, etag: '"v2"', registrations: [{ name: 'email' }] });
+    expect(await client.fetchRegistrations('"v2"')).toEqual({ changed: false });
+    expect(results).toEqual([{ ok: true, latencyMs: expect.any(Number) }, { ok: true, latencyMs: expect.any(Number) }]);
+  });
+});
