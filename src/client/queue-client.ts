@@ -3,7 +3,7 @@
 // anything reaches Redis. Jobs are plain BullMQ jobs: `jobId` dedups, `delay` and `priority` work.
 
 import { Queue } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { isValidQueueName, queueNameError } from '../registration.js';
 import { serialiseJobData } from '../jobs/job-data.js';
 import { jobNameError, parseJobOptions, resolveJobOptions, type AddJobOptions, type ResolvedJobOptions } from '../jobs/job-options.js';
@@ -12,10 +12,10 @@ import { toLookup, type RegistrationLookup, type RegistrationSource } from './re
 
 export interface QueueClientOptions {
   /**
-   * An ioredis client to share (left open by `close()`), or options / a redis:// URL for a
-   * connection the client owns.
+   * An ioredis client or cluster to share (left open by `close()`), or options / a redis:// URL
+   * for a connection the client owns.
    */
-  connection: Redis | RedisOptions | string;
+  connection: Redis | Cluster | RedisOptions | string;
   /** When given, only these queues are accepted and their retry policy fills in attempts and backoff. */
   registrations?: RegistrationSource;
   /** BullMQ key prefix; only if the bridge runs with one other than BullMQ's default. */
@@ -33,9 +33,13 @@ interface PreparedJob {
   opts: ResolvedJobOptions;
 }
 
+/** Duck-typed as BullMQ does, so a Cluster or another copy of ioredis counts as a client too. */
+const isClient = (connection: QueueClientOptions['connection']): connection is Redis | Cluster =>
+  typeof connection === 'object' && ['connect', 'disconnect', 'duplicate'].every((method) => typeof (connection as Record<string, unknown>)[method] === 'function');
+
 /** `Queues` maps queue names to their data: `new QueueClient<{ email: EmailJob }>(…)`. */
 export class QueueClient<Queues extends object = Record<string, unknown>> {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #ownsConnection: boolean;
   readonly #lookup?: RegistrationLookup;
   readonly #prefix?: string;
@@ -43,8 +47,8 @@ export class QueueClient<Queues extends object = Record<string, unknown>> {
   #closing?: Promise<void>;
 
   constructor({ connection, registrations, prefix }: QueueClientOptions) {
-    this.#ownsConnection = !(connection instanceof Redis);
-    this.#redis = connection instanceof Redis ? connection : typeof connection === 'string' ? new Redis(connection) : new Redis(connection);
+    this.#ownsConnection = !isClient(connection);
+    this.#redis = isClient(connection) ? connection : typeof connection === 'string' ? new Redis(connection) : new Redis(connection);
     this.#lookup = registrations === undefined ? undefined : toLookup(registrations);
     this.#prefix = prefix;
   }
