@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
-import type { RegistrationInput } from '../../src/protocol.ts';
+import type { BridgeWorkerStatus, RegistrationInput } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
@@ -97,6 +97,24 @@ describe('outcome mapping', () => {
     expect(job.attemptsMade).toBe(1);
     expect(requests).toHaveLength(1);
     expect(job.failedReason).toContain('to: must be an email address');
+  });
+});
+
+describe('heartbeat', () => {
+  it('reaches the edge: its status lists this bridge with its workers and counts', async () => {
+    const queue = await registerQueue('beat');
+    await runOne(queue, {});
+
+    const bridgeSeen = await waitFor(
+      async () => {
+        const response = await fetch(`${stack.edge.url}/internal/status`, { headers: { authorization: `Bearer ${stack.edge.adminToken}` } });
+        const status = (await response.json()) as { bridges: { bridges: { bridgeId: string; stale: boolean; workers: BridgeWorkerStatus[] }[] } };
+        const seen = status.bridges.bridges.find((b) => b.bridgeId === bridge.config.bridgeId);
+        return seen?.workers.find((w) => w.queue === queue.name)?.counts?.completed === 1 ? seen : undefined;
+      },
+      { timeoutMs: 10_000, what: 'a heartbeat with the new queue' },
+    );
+    expect(bridgeSeen.stale).toBe(false);
   });
 });
 
