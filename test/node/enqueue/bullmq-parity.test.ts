@@ -3,11 +3,12 @@
 // the same job: same script, same KEYS, same ARGV bytes.
 
 import { createHash } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { PRIORITY_LIMIT, Queue } from 'bullmq';
 import type { Command, Redis } from 'ioredis';
 import { Packr } from 'msgpackr'; // bullmq's own packer (the version bullmq pins), for the encoder checks
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveJobOptions, type JobOptions } from '../../../src/jobs/job-options.ts';
+import { MAX_JOB_PRIORITY } from '../../../src/jobs/limits.ts';
 import { jobArgv, scriptFor } from '../../../worker/enqueue/add-job.ts';
 import { ADD_DELAYED_JOB, ADD_PRIORITIZED_JOB, ADD_STANDARD_JOB, HEX_ARGV_PROLOGUE } from '../../../worker/enqueue/bullmq-scripts.ts';
 import { pack, type Packable } from '../../../worker/enqueue/msgpack.ts';
@@ -79,6 +80,10 @@ describe('edge enqueue parity with BullMQ', () => {
     } finally {
       await queue.close();
     }
+  });
+
+  it('accepts exactly the priorities BullMQ accepts', () => {
+    expect(MAX_JOB_PRIORITY).toBe(PRIORITY_LIMIT);
   });
 
   it('bundles BullMQ’s scripts unchanged behind the hex prologue', async () => {
