@@ -43,7 +43,8 @@ const registerQueue = async (label: string, input: RegistrationInput = {}): Prom
 const jobState = async (queue: Queue, id: string) => (await Job.fromId(queue, id))?.getState();
 
 it('concurrency 2 across two bridge processes whose workers allow 10 each: never more than 2 in flight, nothing charged for throttling', async () => {
-  const queue = await registerQueue('global', { concurrency: 2 });
+  // A short timeout keeps the edge's first retry-after estimates (timeoutMs / 2 per round ahead) short.
+  const queue = await registerQueue('global', { concurrency: 2, timeoutMs: 1_000 });
   stack.stub.script(queue.name, [{ delayMs: 250 }]);
   await Promise.all([spawnBridge({ BRIDGE_ID: 'replica-a', BRIDGE_WORKER_CONCURRENCY: '10' }), spawnBridge({ BRIDGE_ID: 'replica-b', BRIDGE_WORKER_CONCURRENCY: '10' })]);
 
@@ -91,6 +92,23 @@ it('SIGTERM mid-job: that job finishes before the process exits', async () => {
   expect(await stored?.getState()).toBe('completed');
   expect(stored?.returnvalue).toBe('drained');
   expect(stack.stub.requests(queue.name)).toHaveLength(1);
+});
+
+it('a second signal while draining exits at once, leaving the job for the stalled-job check', async () => {
+  const queue = await registerQueue('force');
+  stack.stub.script(queue.name, [{ delayMs: 4_000 }]);
+  const bridge = await spawnBridge({ LOG_LEVEL: 'info' });
+
+  const job = await queue.add('slow', {});
+  await waitFor(() => stack.stub.requests(queue.name).length === 1, { what: 'the call to start' });
+  bridge.kill('SIGTERM');
+  await waitFor(() => bridge.output.includes('shutting down'), { what: 'the drain to begin' });
+  const forcedAt = Date.now();
+  bridge.kill('SIGINT');
+
+  expect(await bridge.exited).toEqual({ code: 130, signal: null });
+  expect(Date.now() - forcedAt).toBeLessThan(2_000);
+  expect(await jobState(queue, job.id!)).toBe('active');
 });
 
 it('Redis unreachable at start: the bridge keeps running with /health 503 and recovers when Redis comes', async () => {
