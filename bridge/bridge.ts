@@ -103,7 +103,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const sync = new RegistrationSync({ edge, pool, defaults: config.registrationDefaults, logger: this.#logger });
     const syncLoop = new Periodic(() => sync.syncOnce(), config.syncIntervalMs, (error) => this.#onLoopError('registration sync', error));
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
-    const server = await listen(createHttpApp(this, this.#logger), config.port, config.host).catch(async (error: unknown) => {
+    const server = await listen(createHttpApp(this, this.#logger), config.port, config.host).catch((error: unknown) => {
       redis.disconnect();
       edge.close();
       throw new Error(`could not listen on ${config.host}:${config.port}`, { cause: error });
