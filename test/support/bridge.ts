@@ -70,6 +70,10 @@ export class BridgeProcess {
     return new BridgeProcess(env);
   }
 
+  get pid(): number {
+    return this.#service.pid;
+  }
+
   get exited(): Promise<Exit> {
     return this.#service.exited;
   }

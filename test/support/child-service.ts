@@ -52,6 +52,10 @@ export class ChildService {
     return this.#child.exitCode === null && this.#child.signalCode === null && this.#child.pid !== undefined;
   }
 
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
   /** The last lines it printed, for error messages. */
   get output(): string {
     return this.#lines.join('\n');

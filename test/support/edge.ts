@@ -73,6 +73,11 @@ export class EdgeServer {
     }
   }
 
+  /** wrangler's process id (workerd runs as its descendant). */
+  get pid(): number {
+    return this.#service?.pid ?? -1;
+  }
+
   /** Stops the edge, workerd included (its state stays for restart()). */
   async stop(): Promise<void> {
     await this.#service?.stop();

@@ -1,5 +1,7 @@
 // A fixed-size window of recent durations, for p50/p95 without unbounded memory.
 
+import { percentile } from '../../src/percentile.js';
+
 const DEFAULT_WINDOW = 1024;
 
 export class LatencyWindow {
@@ -18,8 +20,6 @@ export class LatencyWindow {
   }
 
   percentile(p: number): number | null {
-    if (this.#samples.length === 0) return null;
-    const sorted = [...this.#samples].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+    return percentile([...this.#samples].sort((a, b) => a - b), p);
   }
 }
