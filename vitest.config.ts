@@ -6,6 +6,7 @@ export const EDGE_TEST_BINDINGS = {
   ADMIN_TOKEN: 'test-admin-token',
   BRIDGE_SECRET: 'test-bridge-secret',
   FEATURE_SIGNING_SECRET: 'test-feature-signing-secret',
+  PRODUCER_TOKEN: 'test-producer-token',
 };
 
 export default defineConfig({

@@ -8,13 +8,15 @@ import { ApiError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { bridgeRoutes } from './routes/bridge.js';
 import { healthRoutes } from './routes/health.js';
+import { queuesRoutes } from './routes/queues.js';
 import { statusRoutes } from './routes/status.js';
 
 export const app = new Hono<AppEnv>()
   .route('/health', healthRoutes)
   .route('/admin', adminRoutes)
   .route('/internal/status', statusRoutes)
-  .route('/internal', bridgeRoutes);
+  .route('/internal', bridgeRoutes)
+  .route('/queues', queuesRoutes);
 
 app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 

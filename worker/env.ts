@@ -1,7 +1,12 @@
 // Hono's view of the Worker: generated bindings (worker-configuration.d.ts) plus per-request values.
 
-/** Optional secrets, absent from .dev.vars so `wrangler types` cannot know them. */
-export interface OptionalSecrets {
+import type { QueuesBindings } from './routes/queues.js';
+
+/**
+ * Secrets a deployment may leave unset (the routes that need them answer 503 naming them), so
+ * they are typed optional here rather than generated from .dev.vars by `wrangler types`.
+ */
+export interface OptionalSecrets extends Omit<QueuesBindings, 'REGISTRATIONS'> {
   /** Also accepted on bridge signatures while BRIDGE_SECRET rotates. */
   BRIDGE_SECRET_NEXT?: string;
 }

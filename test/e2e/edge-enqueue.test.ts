@@ -45,7 +45,6 @@ beforeAll(async () => {
   redis = await RedisServer.start();
   gateway = await UpstashGateway.start({ redisUrl: redis.url, token: UPSTASH_TOKEN });
   edge = await EdgeServer.start({
-    main: 'test/edge/support/edge-with-queues.ts',
     vars: { PRODUCER_TOKEN, UPSTASH_REDIS_REST_URL: gateway.url, UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN },
   });
   producer = new EdgeQueueClient({ url: edge.url, token: PRODUCER_TOKEN });
@@ -62,6 +61,17 @@ afterAll(() =>
     () => redis?.close(),
   ),
 );
+
+describe('GET /internal/status', () => {
+  it('shows each queue\'s backlog read from Redis, with no bridge running', async () => {
+    const registration = await register('depth');
+    await producer.addJob(registration.name, { n: 1 });
+    await producer.addJob(registration.name, { n: 2 }, { delay: 60_000 });
+    const response = await fetch(`${edge.url}/internal/status`, { headers: { Authorization: `Bearer ${edge.adminToken}` } });
+    const status = (await response.json()) as { queues: { name: string; depth: unknown }[] };
+    expect(status.queues.find((q) => q.name === registration.name)?.depth).toEqual({ waiting: 1, active: 0, delayed: 1, failed: 0 });
+  });
+});
 
 describe('POST /queues/:name/jobs', () => {
   it('makes the same BullMQ job as the Node producer would, visible to Queue.getJob and the counts', async () => {

@@ -79,7 +79,6 @@ beforeAll(async () => {
   });
   feature = await listen(new Hono().post(DEFAULT_FEATURE_PATH, (c) => handle(c.req.raw)), 0, '127.0.0.1');
   edge = await EdgeServer.start({
-    main: 'test/edge/support/edge-with-queues.ts',
     vars: { PRODUCER_TOKEN, UPSTASH_REDIS_REST_URL: gateway.url, UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN },
   });
   producer = await startProducer(edge.url);

@@ -116,10 +116,13 @@ export interface QueueStatus {
   totals: { dispatched: number; completed: number; failedRetryable: number; failedFinal: number; throttled: number; leasesExpired: number };
   latencyMs: { p50: number | null; p95: number | null };
   lastError: { message: string; status?: number; jobId: string; at: string } | null;
+  /** Backlog read from Redis; null when the edge cannot reach it (see EdgeStatus.depthError). */
+  depth: { waiting: number; active: number; delayed: number; failed: number } | null;
 }
 
 export interface EdgeStatus {
   queues: QueueStatus[];
   bridges: { lastSeenAt: string | null; stale: boolean; bridges: (HeartbeatRequest & { lastSeenAt: string; stale: boolean })[] };
+  depthError?: string;
 }
 export const resetStub = (queue: string): Promise<unknown> => control('reset', queue, {});

@@ -40,7 +40,16 @@ describe('GET /internal/status', () => {
       totals: { dispatched: 0, completed: 0, failedRetryable: 0, failedFinal: 0, throttled: 0, leasesExpired: 0 },
       latencyMs: { p50: null, p95: null },
       lastError: null,
+      depth: null,
     });
+  });
+
+  it('still answers without Redis access, saying why the queue depth is missing', async () => {
+    const name = uniqueQueue('status');
+    await registerStubQueue(name);
+    const status = await edgeStatus();
+    expect(status.queues.find((q) => q.name === name)?.depth).toBeNull();
+    expect(status.depthError).toMatch(/UPSTASH_REDIS_REST_URL/);
   });
 
   it('counts dispatches by outcome, with latency and the last error', async () => {

@@ -1,13 +1,14 @@
-// GET /internal/status (admin): every queue's registration and figures, and the bridges seen.
+// GET /internal/status (admin): every queue's registration, figures and Redis depth, and the bridges seen.
 
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
+import { queueDepthsFor } from '../enqueue/depth.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { listRegistrations } from '../registry.js';
 
 export const statusRoutes = new Hono<AppEnv>().get('/', adminAuth, async (c) => {
   const registrations = await listRegistrations(c.env.REGISTRATIONS);
-  const [queues, bridges] = await Promise.all([
+  const [queues, bridges, depth] = await Promise.all([
     Promise.all(
       registrations.map(async (registration) => {
         const { registration: current, ...figures } = await c.env.QUEUE_COORDINATOR.getByName(registration.name).stats();
@@ -15,7 +16,10 @@ export const statusRoutes = new Hono<AppEnv>().get('/', adminAuth, async (c) => 
       }),
     ),
     c.env.BRIDGE_MONITOR.getByName('default').summary(),
+    queueDepthsFor(c.env, registrations.map((r) => r.name)),
   ]);
   c.header('Cache-Control', 'no-store');
-  return c.json({ queues, bridges });
+  // Backlog comes from Redis itself, so it shows even when no bridge is alive.
+  const withDepth = queues.map((queue) => ({ ...queue, depth: 'depths' in depth ? (depth.depths[queue.name] ?? null) : null }));
+  return c.json({ queues: withDepth, bridges, ...('error' in depth ? { depthError: depth.error } : {}) });
 });
