@@ -16,6 +16,10 @@ import { registrationBackoff } from './retry-policy.ts';
 // No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
 // (Queue.rateLimit) when fetching, and this one's count can never be reached otherwise.
 const HOLD_OFF_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
+// A job stalls when the bridge holding it dies or loses Redis for longer than the lock: not the
+// job's fault, so it is taken over again (BullMQ's default of 1 would fail a payment on its second
+// crash). Bounded only so that a job that itself crashes every bridge ends in the failed set.
+const MAX_STALLED_COUNT = 20;
 
 export type RunnerConfig = Pick<
   BridgeConfig,
@@ -129,6 +133,7 @@ export class QueueRunner {
       concurrency,
       lockDuration: config.lockDurationMs,
       stalledInterval: config.lockDurationMs,
+      maxStalledCount: MAX_STALLED_COUNT,
       limiter: HOLD_OFF_LIMITER,
       removeOnComplete: keepJobs(config.completedRetention),
       removeOnFail: keepJobs(config.failedRetention),
