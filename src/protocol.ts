@@ -13,6 +13,9 @@ export const DEFAULT_FEATURE_PATH = '/internal/process-job';
 
 /** Largest request body the edge accepts on dispatch and enqueue (job data travels in it). */
 export const MAX_JOB_BODY_BYTES = 512 * 1024;
+/** Most jobs in one batched dispatch, and the largest batch body. */
+export const MAX_BATCH_JOBS = 64;
+export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 /** Largest admin or heartbeat request body. */
 export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 /** Signed requests older or newer than this are rejected (replay window). */
@@ -80,6 +83,19 @@ export interface DispatchRequest {
   attemptsMade: number;
   name?: string;
 }
+
+/**
+ * Several jobs of one queue in one request (POST /internal/dispatch/batch): the edge answers
+ * `application/x-ndjson`, one `DispatchBatchLine` per job as soon as that job's outcome is known,
+ * so a slow job never holds back a fast one. A job without a line (the stream broke) was not
+ * reported: the bridge treats it like any other edge fault.
+ */
+export interface DispatchBatchRequest {
+  queueName: string;
+  jobs: Omit<DispatchRequest, 'queueName'>[];
+}
+
+export type DispatchBatchLine = DispatchOutcome & { jobId: string };
 
 export interface CompletedOutcome {
   outcome: 'completed';

@@ -3,7 +3,7 @@
 
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import type { DispatchOutcome, DispatchRequest, ErrorBody, FieldError, HeartbeatRequest, Registration } from '../../src/protocol.js';
+import type { DispatchBatchLine, DispatchOutcome, DispatchRequest, ErrorBody, FieldError, HeartbeatRequest, Registration } from '../../src/protocol.js';
 import { Signer } from '../../src/signing.js';
 import type { QueueStubStats, RecordedRequest, StubBehaviour } from '../support/feature-stub-types.js';
 
@@ -126,3 +126,15 @@ export interface EdgeStatus {
   depthError?: string;
 }
 export const resetStub = (queue: string): Promise<unknown> => control('reset', queue, {});
+
+/** POST /internal/dispatch/batch; the answer's lines in the order they arrived. */
+export const dispatchBatch = async (queueName: string, jobs: Partial<DispatchRequest>[]): Promise<DispatchBatchLine[]> => {
+  const body = JSON.stringify({ queueName, jobs: jobs.map((job) => ({ jobId: crypto.randomUUID(), data: {}, attemptsMade: 0, ...job })) });
+  const response = await signedFetch('POST', '/internal/dispatch/batch', body);
+  if (response.status !== 200) throw new Error(`dispatch batch → ${response.status}: ${await response.text()}`);
+  expect(response.headers.get('Content-Type')).toBe('application/x-ndjson');
+  return (await response.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as DispatchBatchLine);
+};

@@ -9,11 +9,14 @@ import { defaultSpec, resolveRegistration } from '../../src/registration.js';
 import { registrationKey } from '../registry.js';
 import { LatencyWindow } from './latency.js';
 import type {
+  AcquireManyResult,
   AcquireRequest,
   AcquireResult,
   DeleteRegistrationResult,
   QueueStats,
+  Release,
   ReleaseReport,
+  SlotGrant,
   WriteRegistrationRequest,
   WriteRegistrationResult,
 } from './types.js';
@@ -30,6 +33,7 @@ const MAX_WAITERS_PER_SLOT = 4;
 const REGISTRATION_KEY = 'registration';
 const TOMBSTONE_KEY = 'deletedVersion';
 const STATS_KEY = 'stats';
+const STATS_FLUSH_MS = 1_000;
 
 interface Lease {
   id: string;
@@ -170,10 +174,36 @@ export class QueueCoordinator extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Slots for a batch in one round trip: as many as are free right now, without waiting, and none
+   * while others wait in line (they came first). The rest of the batch calls `acquire` per job.
+   */
+  async acquireMany(jobIds: string[]): Promise<AcquireManyResult> {
+    const registration = this.#registration;
+    if (!registration) return { status: 'unknown' };
+    if (registration.paused) {
+      this.#totals.throttled += jobIds.length;
+      this.#persistStats();
+      return { status: 'throttled', reason: 'paused', retryAfterMs: PAUSED_RETRY_AFTER_MS };
+    }
+    this.#reclaimExpired(Date.now());
+    const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.#leases.size);
+    const grants = this.ctx.storage.transactionSync(() => jobIds.slice(0, free).map((jobId) => this.#grant(registration, jobId)));
+    return { status: 'granted', grants };
+  }
+
   /** Gives the slot back and records how the dispatch ended. Unknown lease ids (expired) only count. */
   async release(leaseId: string, report: ReleaseReport): Promise<void> {
-    if (this.#leases.delete(leaseId)) this.ctx.storage.sql.exec('DELETE FROM leases WHERE id = ?', leaseId);
-    this.#record(report);
+    await this.releaseMany([{ leaseId, report }]);
+  }
+
+  async releaseMany(releases: Release[]): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      for (const { leaseId, report } of releases) {
+        if (this.#leases.delete(leaseId)) this.ctx.storage.sql.exec('DELETE FROM leases WHERE id = ?', leaseId);
+        this.#record(report);
+      }
+    });
     this.#serveWaiters();
   }
 
@@ -213,7 +243,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     }
   }
 
-  #grant(registration: Registration, jobId: string): AcquireResult {
+  #grant(registration: Registration, jobId: string): SlotGrant {
     const now = Date.now();
     const lease: Lease = { id: crypto.randomUUID(), jobId, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS };
     this.#leases.set(lease.id, lease);
@@ -316,14 +346,14 @@ export class QueueCoordinator extends DurableObject<Env> {
     this.#persistStats();
   }
 
-  /** Coalesces every change made in one turn into a single storage write. */
+  /** Figures are written at most once per STATS_FLUSH_MS: a crash loses a second of counts, not a write per job. */
   #persistStats(): void {
     if (this.#statsDirty) return;
     this.#statsDirty = true;
-    queueMicrotask(() => {
+    setTimeout(() => {
       this.#statsDirty = false;
       const stats: PersistedStats = { totals: this.#totals, lastError: this.#lastError };
       void this.ctx.storage.put(STATS_KEY, stats);
-    });
+    }, STATS_FLUSH_MS);
   }
 }

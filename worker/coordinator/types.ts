@@ -21,6 +21,17 @@ export type AcquireResult =
   | { status: 'throttled'; reason: 'busy' | 'paused'; retryAfterMs: number }
   | { status: 'unknown' };
 
+/** For a batch: slots for the first `grants.length` jobs; the others must `acquire` one by one. */
+export type AcquireManyResult =
+  | { status: 'granted'; grants: SlotGrant[] }
+  | { status: 'throttled'; reason: 'paused'; retryAfterMs: number }
+  | { status: 'unknown' };
+
+export interface Release {
+  leaseId: string;
+  report: ReleaseReport;
+}
+
 export type ReleaseKind = 'completed' | 'failed_retryable' | 'failed_final' | 'throttled';
 
 export interface ReleaseReport {

@@ -1,6 +1,6 @@
 // Field-by-field checks for the bridge's dispatch and heartbeat bodies.
 
-import type { BridgeWorkerStatus, DispatchRequest, FieldError, HeartbeatRequest } from '../../src/protocol.js';
+import { MAX_BATCH_JOBS, type BridgeWorkerStatus, type DispatchRequest, type FieldError, type HeartbeatRequest } from '../../src/protocol.js';
 import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.js';
 
 const MAX_ID_LENGTH = 256;
@@ -28,6 +28,29 @@ export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRe
       ...(typeof body.name === 'string' ? { name: body.name } : {}),
     },
   };
+};
+
+/** A batch is one queue's jobs; each job is checked like a single dispatch, its errors prefixed. */
+export const parseDispatchBatch = (body: unknown): ValidationResult<{ queueName: string; jobs: DispatchRequest[] }> => {
+  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  if (!isValidQueueName(body.queueName)) return { ok: false, errors: [queueNameError('queueName')] };
+  if (!Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH_JOBS) {
+    return { ok: false, errors: [{ field: 'jobs', message: `must be an array of 1 to ${MAX_BATCH_JOBS} jobs` }] };
+  }
+  const queueName = body.queueName;
+  const errors: FieldError[] = [];
+  const jobs: DispatchRequest[] = [];
+  const seen = new Set<string>();
+  body.jobs.forEach((job: unknown, i: number) => {
+    const parsed = parseDispatchRequest(isObject(job) ? { ...job, queueName } : job);
+    if (!parsed.ok) errors.push(...parsed.errors.map((e) => ({ field: `jobs[${i}].${e.field}`, message: e.message })));
+    else if (seen.has(parsed.value.jobId)) errors.push({ field: `jobs[${i}].jobId`, message: 'appears twice in the batch' });
+    else {
+      seen.add(parsed.value.jobId);
+      jobs.push(parsed.value);
+    }
+  });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { queueName, jobs } };
 };
 
 export const parseHeartbeat = (body: unknown): ValidationResult<HeartbeatRequest> => {

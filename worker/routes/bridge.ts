@@ -1,11 +1,19 @@
-// Routes the bridge calls, each signed with BRIDGE_SECRET: what to run, run one job, heartbeat.
+// Routes the bridge calls, each signed with BRIDGE_SECRET: what to run, run one job or a batch, heartbeat.
 
 import { Hono } from 'hono';
-import { MAX_CONTROL_BODY_BYTES, MAX_JOB_BODY_BYTES, type DispatchOutcome, type RegistrationsResponse } from '../../src/protocol.js';
+import {
+  MAX_BATCH_BODY_BYTES,
+  MAX_CONTROL_BODY_BYTES,
+  MAX_JOB_BODY_BYTES,
+  type DispatchBatchLine,
+  type DispatchRequest,
+  type RegistrationsResponse,
+} from '../../src/protocol.js';
 import { featureSigner } from '../config.js';
-import type { ReleaseKind } from '../coordinator/types.js';
-import { callFeature } from '../dispatch/feature-call.js';
-import { parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.js';
+import type { AcquireResult } from '../coordinator/types.js';
+import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.js';
+import { ReleaseBatcher } from '../dispatch/release-batcher.js';
+import { runJob } from '../dispatch/run-job.js';
 import type { AppEnv } from '../env.js';
 import { ValidationError } from '../errors.js';
 import { parseJsonBody } from '../http/read-body.js';
@@ -14,11 +22,6 @@ import { listRegistrations, registrationsEtag } from '../registry.js';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;
-
-const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
-  if (outcome.outcome === 'failed') return outcome.retryable ? 'failed_retryable' : 'failed_final';
-  return outcome.outcome;
-};
 
 const ifNoneMatches = (header: string | undefined, etag: string): boolean =>
   header !== undefined && header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
@@ -38,36 +41,33 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const signer = featureSigner(c.env);
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
     const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
-    if (slot.status === 'unknown') {
-      return c.json<DispatchOutcome>({
-        outcome: 'failed',
-        retryable: false,
-        error: { message: `queue '${job.queueName}' is not registered at the edge` },
-        durationMs: 0,
-      });
-    }
-    if (slot.status === 'throttled') return c.json<DispatchOutcome>({ outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason });
-
-    let outcome: DispatchOutcome = {
-      outcome: 'failed',
-      retryable: true,
-      error: { message: 'the edge failed while calling the feature API' },
-      durationMs: 0,
+    return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report)));
+  })
+  .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), async (c) => {
+    const parsed = parseDispatchBatch(parseJsonBody(c, c.get('rawBody')));
+    if (!parsed.ok) throw new ValidationError(parsed.errors);
+    const { queueName, jobs } = parsed.value;
+    const signer = featureSigner(c.env);
+    const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
+    const first = await coordinator.acquireMany(jobs.map((job) => job.jobId));
+    const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch));
+    const slotFor = (job: DispatchRequest, index: number): Promise<AcquireResult> | AcquireResult => {
+      if (first.status !== 'granted') return first;
+      return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
     };
-    try {
-      outcome = await callFeature(job, slot, signer);
-    } finally {
-      // The slot goes back on every path; if even that fails, the lease expires by itself.
-      await coordinator
-        .release(slot.leaseId, {
-          kind: releaseKind(outcome),
-          durationMs: outcome.outcome === 'throttled' ? 0 : outcome.durationMs,
-          jobId: job.jobId,
-          ...(outcome.outcome === 'failed' ? { error: outcome.error } : {}),
-        })
-        .catch((error: unknown) => console.error('releasing slot failed; its lease will expire', { queue: job.queueName, error: String(error) }));
-    }
-    return c.json(outcome);
+
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const encoder = new TextEncoder();
+    const work = Promise.all(
+      jobs.map(async (job, index) => {
+        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
+        const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
+        await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
+      }),
+    ).finally(() => writer.close());
+    c.executionCtx.waitUntil(work.catch((error: unknown) => console.error('batch dispatch failed', { queue: queueName, error: String(error) })));
+    return new Response(readable, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
   })
   .post('/heartbeat', bridgeAuth(MAX_CONTROL_BODY_BYTES), async (c) => {
     const parsed = parseHeartbeat(parseJsonBody(c, c.get('rawBody')));

@@ -1,0 +1,51 @@
+// One job through the edge once the coordinator has answered: call the feature with the slot, give
+// the slot back on every path, and say what happened. Shared by single and batched dispatch.
+
+import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.js';
+import type { Signer } from '../../src/signing.js';
+import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.js';
+import { callFeature } from './feature-call.js';
+
+const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
+  if (outcome.outcome === 'failed') return outcome.retryable ? 'failed_retryable' : 'failed_final';
+  return outcome.outcome;
+};
+
+export const unknownQueue = (queueName: string): DispatchOutcome => ({
+  outcome: 'failed',
+  retryable: false,
+  error: { message: `queue '${queueName}' is not registered at the edge` },
+  durationMs: 0,
+});
+
+export const runJob = async (
+  job: DispatchRequest,
+  slot: AcquireResult,
+  signer: Signer,
+  release: (release: Release) => Promise<void>,
+): Promise<DispatchOutcome> => {
+  if (slot.status === 'unknown') return unknownQueue(job.queueName);
+  if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
+
+  let outcome: DispatchOutcome = {
+    outcome: 'failed',
+    retryable: true,
+    error: { message: 'the edge failed while calling the feature API' },
+    durationMs: 0,
+  };
+  try {
+    outcome = await callFeature(job, slot, signer);
+  } finally {
+    // The slot goes back on every path; if even that fails, the lease expires by itself.
+    await release({
+      leaseId: slot.leaseId,
+      report: {
+        kind: releaseKind(outcome),
+        durationMs: outcome.outcome === 'throttled' ? 0 : outcome.durationMs,
+        jobId: job.jobId,
+        ...(outcome.outcome === 'failed' ? { error: outcome.error } : {}),
+      },
+    }).catch((error: unknown) => console.error('releasing slot failed; its lease will expire', { queue: job.queueName, error: String(error) }));
+  }
+  return outcome;
+};
