@@ -7,8 +7,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   HEADER_BRIDGE_ID,
   HEADER_SIGNATURE,
+  type DispatchBatchRequest,
   type DispatchOutcome,
-  type DispatchRequest,
   type HeartbeatRequest,
 } from '../src/protocol.ts';
 import { Signer } from '../src/signing.ts';
@@ -51,6 +51,17 @@ interface SendOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   headers?: Record<string, string>;
+  /** Called once the status line has arrived, before the body. */
+  onResponseStart?: () => void;
+  /** With a 200, the body is handed over line by line as it streams in instead of being kept. */
+  onLine?: (line: string) => void;
+}
+
+export interface DispatchBatchOptions {
+  timeoutMs: number;
+  /** The edge has taken the batch (its answer has started): the next batch may go. */
+  onAccepted: () => void;
+  onOutcome: (jobId: string, outcome: DispatchOutcome) => void;
 }
 
 const snippet = (body: string): string => {
@@ -107,15 +118,32 @@ export class EdgeClient {
     return { changed: true, registrations, ...(newEtag ? { etag: newEtag } : {}) };
   }
 
-  /** Runs one job through the edge. `timeoutMs` bounds the whole exchange; `signal` cancels it. */
-  async dispatch(request: DispatchRequest, { timeoutMs, signal }: { timeoutMs: number; signal?: AbortSignal }): Promise<DispatchOutcome> {
-    const { response } = await this.#call('POST', '/internal/dispatch', JSON.stringify(request), { timeoutMs, ...(signal ? { signal } : {}) });
+  /**
+   * Runs one queue's jobs through the edge in one request; each outcome is handed to `onOutcome` as
+   * its line arrives. Resolves once every job has an outcome; a missing or malformed line, like any
+   * other unexpected answer, is an EdgeRequestError (the jobs without an outcome are not charged).
+   */
+  async dispatchBatch(batch: DispatchBatchRequest, { timeoutMs, onAccepted, onOutcome }: DispatchBatchOptions): Promise<void> {
+    const waiting = new Set(batch.jobs.map((job) => job.jobId));
+    let malformed: string | undefined;
+    const { response } = await this.#call('POST', '/internal/dispatch/batch', JSON.stringify(batch), {
+      timeoutMs,
+      onResponseStart: onAccepted,
+      onLine: (line) => {
+        const parsed = parseJson(line) as { jobId?: unknown } | undefined;
+        const outcome = parseDispatchOutcome(parsed);
+        if (!outcome || typeof parsed?.jobId !== 'string' || !waiting.delete(parsed.jobId)) {
+          malformed ??= line;
+          return;
+        }
+        onOutcome(parsed.jobId, outcome);
+      },
+    });
     this.#expectStatus(response, 200);
-    const outcome = parseDispatchOutcome(parseJson(response.body));
-    if (!outcome) throw this.#fault(new EdgeRequestError(`edge answered dispatch with a malformed body: ${snippet(response.body)}`, { status: 200 }));
-    // Its duration is mostly the feature's, so it says nothing about the edge's latency.
+    if (malformed !== undefined) throw this.#fault(new EdgeRequestError(`edge answered a batch with a malformed line: ${snippet(malformed)}`, { status: 200 }));
+    if (waiting.size > 0) throw this.#fault(new EdgeRequestError(`edge ended a batch without an outcome for ${waiting.size} job(s)`, { status: 200 }));
+    // Its duration is mostly the features', so it says nothing about the edge's latency.
     this.#onResult({ ok: true });
-    return outcome;
   }
 
   async heartbeat(body: HeartbeatRequest): Promise<void> {
@@ -154,7 +182,7 @@ export class EdgeClient {
     }
   }
 
-  async #send(method: string, route: string, body: string, { timeoutMs, signal, headers = {} }: SendOptions): Promise<EdgeResponse> {
+  async #send(method: string, route: string, body: string, { timeoutMs, signal, headers = {}, onResponseStart, onLine }: SendOptions): Promise<EdgeResponse> {
     const url = new URL(`${this.#base.pathname.replace(/\/$/, '')}${route}`, this.#base);
     const timeout = AbortSignal.timeout(timeoutMs);
     const options: RequestOptions = {
@@ -170,14 +198,27 @@ export class EdgeClient {
     };
     return new Promise<EdgeResponse>((resolve, reject) => {
       const req = this.#request(url, options, (res) => {
+        onResponseStart?.();
+        const streaming = onLine !== undefined && res.statusCode === 200;
         const chunks: Buffer[] = [];
+        let partial = '';
         let size = 0;
         res.on('data', (chunk: Buffer) => {
+          if (streaming) {
+            const lines = (partial + chunk.toString('utf8')).split('\n');
+            partial = lines.pop() ?? '';
+            if (partial.length > MAX_RESPONSE_BYTES) req.destroy(new Error(`response line longer than ${MAX_RESPONSE_BYTES} bytes`));
+            for (const line of lines) if (line) onLine(line);
+            return;
+          }
           size += chunk.length;
           if (size > MAX_RESPONSE_BYTES) req.destroy(new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`));
           else chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          if (streaming && partial) onLine(partial);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
         res.on('close', () => {
           if (!res.complete) reject(new Error('connection closed before the response was complete'));

@@ -13,7 +13,7 @@
 import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { computeBackoffDelay } from '../src/backoff.ts';
 import type { BackoffPolicy, DispatchOutcome, Registration } from '../src/protocol.ts';
-import type { EdgeClient } from './edge-client.ts';
+import type { Dispatcher } from './dispatch-batcher.ts';
 import type { Logger } from './logger.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
 
@@ -51,7 +51,7 @@ export class FaultBackoff {
 
 export interface ProcessorContext {
   queueName: string;
-  edge: Pick<EdgeClient, 'dispatch'>;
+  edge: Dispatcher;
   /** The queue's current registration; read per attempt so edge changes apply at once. */
   registration: () => Registration;
   /** Stops every worker of the queue from fetching jobs for `ms`. */

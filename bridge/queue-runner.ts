@@ -9,6 +9,7 @@ import type { BridgeConfig, Retention } from './config.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { BridgeEmitter, WorkerStopReason } from './events.ts';
 import type { Logger } from './logger.ts';
+import { DispatchBatcher } from './dispatch-batcher.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
@@ -119,7 +120,7 @@ export class QueueRunner {
     const { connection, config, edge, events } = this.#context;
     const processor = createProcessor({
       queueName: this.name,
-      edge,
+      edge: new DispatchBatcher(this.name, edge),
       registration: () => this.#registration,
       holdOff: (ms) => this.#holdOff(ms),
       faults: this.#faults,

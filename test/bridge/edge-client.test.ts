@@ -8,7 +8,20 @@ import { EdgeClient, EdgeRequestError, type EdgeCallResult } from '../../bridge/
 import { SignatureVerifier } from '../../src/signing.ts';
 
 const SECRET = 'edge-client-test-secret';
-const JOB = { jobId: '1', queueName: 'email', data: { to: 'ada' }, attemptsMade: 0 };
+const BATCH = { queueName: 'email', jobs: [{ jobId: '1', data: { to: 'ada' }, attemptsMade: 0 }, { jobId: '2', data: { to: 'bob' }, attemptsMade: 1 }] };
+
+const ndjson = (res: ServerResponse, lines: unknown[]) => {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  res.end(lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+};
+
+/** Runs BATCH; the outcomes by job id, in the order they arrived. */
+const dispatchBatch = async (timeoutMs = 2_000) => {
+  const outcomes: [string, unknown][] = [];
+  let accepted = false;
+  await client.dispatchBatch(BATCH, { timeoutMs, onAccepted: () => (accepted = true), onOutcome: (jobId, outcome) => outcomes.push([jobId, outcome]) });
+  return { outcomes, accepted };
+};
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -51,16 +64,27 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 };
 
 describe('EdgeClient', () => {
-  it('signs "<t>.<METHOD>.<path>.<body>" and reuses one keep-alive connection', async () => {
+  it('signs "<t>.<METHOD>.<path>.<body>", reuses one keep-alive connection, and hands over each line', async () => {
     const seen: boolean[] = [];
     handler = async (req, res, body) => {
       const verdict = await verifier.verifyBridgeRequest(req.headers['x-queue-signature'] as string, req.method!, req.url!, body);
-      seen.push(verdict.ok && req.url === '/edge/internal/dispatch' && req.headers['x-queue-bridge-id'] === 'bridge-1');
-      json(res, 200, { outcome: 'completed', result: { ok: true }, durationMs: 3 });
+      seen.push(verdict.ok && req.url === '/edge/internal/dispatch/batch' && req.headers['x-queue-bridge-id'] === 'bridge-1');
+      ndjson(res, [
+        { jobId: '2', outcome: 'failed', retryable: true, error: { message: 'later' }, durationMs: 1 },
+        { jobId: '1', outcome: 'completed', result: { ok: true }, durationMs: 3 },
+      ]);
     };
     const before = connections;
 
-    for (let i = 0; i < 3; i++) expect(await client.dispatch(JOB, { timeoutMs: 2_000 })).toMatchObject({ outcome: 'completed', result: { ok: true } });
+    for (let i = 0; i < 3; i++) {
+      expect(await dispatchBatch()).toEqual({
+        accepted: true,
+        outcomes: [
+          ['2', { outcome: 'failed', retryable: true, error: { message: 'later' }, durationMs: 1 }],
+          ['1', { outcome: 'completed', result: { ok: true }, durationMs: 3 }],
+        ],
+      });
+    }
 
     expect(seen).toEqual([true, true, true]);
     expect(connections - before).toBeLessThanOrEqual(1);
@@ -69,26 +93,19 @@ describe('EdgeClient', () => {
 
   it.each([
     ['a non-200 answer', (res: ServerResponse) => json(res, 502, { error: { code: 'bad_gateway', message: 'upstream hiccup' } }), /edge answered 502: upstream hiccup/],
-    ['a 200 that is not an outcome', (res: ServerResponse) => json(res, 200, { outcome: 'done' }), /malformed body/],
-    ['a 200 that is not JSON', (res: ServerResponse) => res.end('<html>oops</html>'), /malformed body: <html>oops/],
+    ['a line that is not an outcome', (res: ServerResponse) => ndjson(res, [{ jobId: '1', outcome: 'done' }]), /malformed line/],
+    ['a 200 that is not NDJSON', (res: ServerResponse) => res.end('<html>oops</html>'), /malformed line: <html>oops/],
+    ['an outcome for a job it was not sent', (res: ServerResponse) => ndjson(res, [{ jobId: '9', outcome: 'throttled', retryAfterMs: 5 }]), /malformed line/],
+    ['a job left without an outcome', (res: ServerResponse) => ndjson(res, [{ jobId: '1', outcome: 'throttled', retryAfterMs: 5 }]), /without an outcome for 1 job/],
     ['no answer in time', () => {}, /did not answer within 300 ms/],
   ])('%s is an EdgeRequestError, reported as the edge being down', async (_label, answer, message) => {
     handler = (_req, res) => answer(res);
 
-    const error = await client.dispatch(JOB, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await dispatchBatch(300).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(EdgeRequestError);
     expect((error as Error).message).toMatch(message);
     expect(results.at(-1)).toMatchObject({ ok: false });
-  });
-
-  it('a cancelled dispatch (shutdown) is not reported as an edge fault', async () => {
-    handler = () => {};
-    const cancel = new AbortController();
-    setTimeout(() => cancel.abort(new Error('shutting down')), 50);
-
-    await expect(client.dispatch(JOB, { timeoutMs: 5_000, signal: cancel.signal })).rejects.toThrow('shutting down');
-    expect(results).toEqual([]);
   });
 
   it('registrations: ETag sent back as If-None-Match, 304 means unchanged', async () => {
