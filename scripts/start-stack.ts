@@ -1,7 +1,5 @@
-// `npm start` (see local-stack.ts). The resolve hook must come before anything that loads src/.
-import '../bridge/resolve-ts.ts';
-
-const { LocalStack, StackError } = await import('./local-stack.ts');
+// `npm start` (see local-stack.ts).
+import { LocalStack, StackError } from './local-stack.ts';
 
 const EXIT_FORCED = 130;
 const stack = new LocalStack();

@@ -1,6 +1,6 @@
 // Retry delays shared by the bridge (BullMQ backoff strategy) and anything that reports them.
 
-import type { BackoffPolicy } from './protocol.js';
+import type { BackoffPolicy } from './protocol.ts';
 
 /**
  * Delay before the retry that follows `attemptsMade` failed attempts (1 = after the first failure).

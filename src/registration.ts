@@ -9,7 +9,7 @@ import {
   type FieldError,
   type Registration,
   type RegistrationDefaults,
-} from './protocol.js';
+} from './protocol.ts';
 
 export const DEFAULT_BACKOFF_DELAY_MS = 1000;
 export const DEFAULT_BACKOFF_MAX_DELAY_MS = 300_000;

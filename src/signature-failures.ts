@@ -1,7 +1,7 @@
 // What each signature verification failure means, for 401 answers (never echoes the header itself).
 
-import { SIGNATURE_TOLERANCE_SECONDS, HEADER_SIGNATURE } from './protocol.js';
-import type { VerifyFailure } from './signing.js';
+import { SIGNATURE_TOLERANCE_SECONDS, HEADER_SIGNATURE } from './protocol.ts';
+import type { VerifyFailure } from './signing.ts';
 
 export const VERIFY_FAILURE_MESSAGES: Readonly<Record<VerifyFailure, string>> = {
   missing: `missing ${HEADER_SIGNATURE} header`,

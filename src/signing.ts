@@ -2,7 +2,7 @@
 // Bridge → edge signs "<t>.<METHOD>.<path>.<raw body>"; edge → feature signs "<t>.<raw body>".
 // Web Crypto only, so the same code runs in workerd and Node.
 
-import { SIGNATURE_TOLERANCE_SECONDS } from './protocol.js';
+import { SIGNATURE_TOLERANCE_SECONDS } from './protocol.ts';
 
 const encoder = new TextEncoder();
 const HEX_PATTERN = /^(?:[0-9a-f]{2})+$/;

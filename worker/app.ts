@@ -2,14 +2,14 @@
 // every failure into `{ error: { code, message, details? } }`.
 
 import { Hono } from 'hono';
-import type { ErrorBody } from '../src/protocol.js';
-import type { AppEnv } from './env.js';
-import { ApiError } from './errors.js';
-import { adminRoutes } from './routes/admin.js';
-import { bridgeRoutes } from './routes/bridge.js';
-import { healthRoutes } from './routes/health.js';
-import { queuesRoutes } from './routes/queues.js';
-import { statusRoutes } from './routes/status.js';
+import type { ErrorBody } from '../src/protocol.ts';
+import type { AppEnv } from './env.ts';
+import { ApiError } from './errors.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { bridgeRoutes } from './routes/bridge.ts';
+import { healthRoutes } from './routes/health.ts';
+import { queuesRoutes } from './routes/queues.ts';
+import { statusRoutes } from './routes/status.ts';
 
 export const app = new Hono<AppEnv>()
   .route('/health', healthRoutes)

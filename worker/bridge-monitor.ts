@@ -2,7 +2,7 @@
 // bridge replica, so /health can tell whether anything is consuming the queues.
 
 import { DurableObject } from 'cloudflare:workers';
-import type { BridgeWorkerStatus, HeartbeatRequest } from '../src/protocol.js';
+import type { BridgeWorkerStatus, HeartbeatRequest } from '../src/protocol.ts';
 
 /** A bridge that has not reported for this long is stale (it heartbeats every few seconds). */
 export const BRIDGE_STALE_AFTER_MS = 30_000;

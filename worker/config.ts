@@ -1,9 +1,9 @@
 // Per-request access to the edge's configuration, with a clear 503 naming what is missing.
 
-import type { RegistrationDefaults } from '../src/protocol.js';
-import { parseRegistrationDefaults } from '../src/registration.js';
-import { Signer } from '../src/signing.js';
-import { ApiError } from './errors.js';
+import type { RegistrationDefaults } from '../src/protocol.ts';
+import { parseRegistrationDefaults } from '../src/registration.ts';
+import { Signer } from '../src/signing.ts';
+import { ApiError } from './errors.ts';
 
 export const registrationDefaults = (env: Env): RegistrationDefaults => {
   const parsed = parseRegistrationDefaults(env as unknown as Record<string, string | undefined>);

@@ -1,6 +1,6 @@
 // Hono's view of the Worker: generated bindings (worker-configuration.d.ts) plus per-request values.
 
-import type { QueuesBindings } from './routes/queues.js';
+import type { QueuesBindings } from './routes/queues.ts';
 
 /**
  * Secrets a deployment may leave unset (the routes that need them answer 503 naming them), so

@@ -1,7 +1,7 @@
 // Errors that become JSON answers `{ error: { code, message, details? } }` in app.onError.
 
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { FieldError } from '../src/protocol.js';
+import type { FieldError } from '../src/protocol.ts';
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;

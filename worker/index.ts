@@ -1,7 +1,7 @@
 // The edge tier of Queue Worker: the Hono app and its Durable Objects.
-import { app } from './app.js';
+import { app } from './app.ts';
 
-export { BridgeMonitor } from './bridge-monitor.js';
-export { QueueCoordinator } from './coordinator/queue-coordinator.js';
+export { BridgeMonitor } from './bridge-monitor.ts';
+export { QueueCoordinator } from './coordinator/queue-coordinator.ts';
 
 export default app satisfies ExportedHandler<Env>;

@@ -1,7 +1,7 @@
 // The KV copy of the registrations: what the bridge syncs from and what lists read. Written only
 // by each queue's coordinator (which holds the authoritative copy), read by everyone else.
 
-import type { Registration } from '../src/protocol.js';
+import type { Registration } from '../src/protocol.ts';
 
 const KEY_PREFIX = 'registration:';
 

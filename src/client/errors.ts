@@ -1,6 +1,6 @@
 // The one error the producer client throws for input it refuses, before anything reaches Redis.
 
-import type { FieldError } from '../protocol.js';
+import type { FieldError } from '../protocol.ts';
 
 export type QueueClientErrorCode =
   /** The queue name does not match QUEUE_NAME_PATTERN. */

@@ -4,11 +4,11 @@
 
 import { Queue } from 'bullmq';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { isValidQueueName, queueNameError } from '../registration.js';
-import { serialiseJobData } from '../jobs/job-data.js';
-import { jobNameError, parseJobOptions, resolveJobOptions, type AddJobOptions, type ResolvedJobOptions } from '../jobs/job-options.js';
-import { QueueClientError } from './errors.js';
-import { toLookup, type RegistrationLookup, type RegistrationSource } from './registrations.js';
+import { isValidQueueName, queueNameError } from '../registration.ts';
+import { serialiseJobData } from '../jobs/job-data.ts';
+import { jobNameError, parseJobOptions, resolveJobOptions, type AddJobOptions, type ResolvedJobOptions } from '../jobs/job-options.ts';
+import { QueueClientError } from './errors.ts';
+import { toLookup, type RegistrationLookup, type RegistrationSource } from './registrations.ts';
 
 export interface QueueClientOptions {
   /**

@@ -3,7 +3,7 @@
 // the registrations it knows (e.g. the JSON from GET /admin/registrations, or its own config) or a
 // lookup of its own (cached however it likes).
 
-import type { RetryPolicy } from '../protocol.js';
+import type { RetryPolicy } from '../protocol.ts';
 
 /** The parts of a Registration the client uses; a full Registration fits. */
 export interface RegistrationLike {

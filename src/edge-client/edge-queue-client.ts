@@ -2,8 +2,8 @@
 // POST /queues/:name/jobs. Web-standard fetch only; pass a service binding's fetch to skip the
 // public internet.
 
-import type { ErrorBody } from '../protocol.js';
-import type { AddJobOptions } from '../jobs/job-options.js';
+import type { ErrorBody } from '../protocol.ts';
+import type { AddJobOptions } from '../jobs/job-options.ts';
 
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 

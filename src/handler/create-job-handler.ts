@@ -1,13 +1,13 @@
 // The feature side of a job call: `(Request) => Promise<Response>`, so it serves from a Worker's
 // fetch, a Hono route (`c.req.raw`) or Node through @hono/node-server alike.
 
-import { readLimitedText } from '../http/read-limited-text.js';
-import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.js';
-import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.js';
-import { SignatureVerifier } from '../signing.js';
-import { NonRetryableError, RetryAfterError } from './errors.js';
-import { parseJobRequest } from './parse-job-request.js';
-import type { CreateJobHandlerOptions, JobContext, JobHandler } from './types.js';
+import { readLimitedText } from '../http/read-limited-text.ts';
+import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.ts';
+import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.ts';
+import { SignatureVerifier } from '../signing.ts';
+import { NonRetryableError, RetryAfterError } from './errors.ts';
+import { parseJobRequest } from './parse-job-request.ts';
+import type { CreateJobHandlerOptions, JobContext, JobHandler } from './types.ts';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 

@@ -1,4 +1,4 @@
 // Feature-side helper: one `(Request) => Promise<Response>` for POST /internal/process-job.
-export { createJobHandler } from './create-job-handler.js';
-export { NonRetryableError, RetryAfterError } from './errors.js';
-export type { CreateJobHandlerOptions, JobContext, JobHandler, JobHandlers } from './types.js';
+export { createJobHandler } from './create-job-handler.ts';
+export { NonRetryableError, RetryAfterError } from './errors.ts';
+export type { CreateJobHandlerOptions, JobContext, JobHandler, JobHandlers } from './types.ts';

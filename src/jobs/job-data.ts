@@ -1,7 +1,7 @@
 // Job data as BullMQ stores it (JSON text), refused before anything reaches Redis when it cannot be
 // serialised or is too large to be dispatched later.
 
-import { MAX_JOB_DATA_BYTES } from './limits.js';
+import { MAX_JOB_DATA_BYTES } from './limits.ts';
 
 export type SerialisedJobData =
   | { ok: true; json: string }

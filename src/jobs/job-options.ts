@@ -2,9 +2,9 @@
 // validated with one error per bad field, and resolved against the queue's registration into the
 // BullMQ options the job is stored with.
 
-import { LIMITS, type BackoffType, type FieldError, type RetryPolicy } from '../protocol.js';
-import { BACKOFF_TYPES, FieldChecker, isPlainObject, type ValidationResult } from '../registration.js';
-import { MAX_JOB_DELAY_MS, MAX_JOB_ID_LENGTH, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.js';
+import { LIMITS, type BackoffType, type FieldError, type RetryPolicy } from '../protocol.ts';
+import { BACKOFF_TYPES, FieldChecker, isPlainObject, type ValidationResult } from '../registration.ts';
+import { MAX_JOB_DELAY_MS, MAX_JOB_ID_LENGTH, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.ts';
 
 /** BullMQ's backoff option as stored on a job. */
 export type JobBackoff = {

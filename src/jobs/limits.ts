@@ -1,6 +1,6 @@
 // Bounds on what a producer may put on a job, shared by the Node client and the edge route.
 
-import { MAX_JOB_BODY_BYTES } from '../protocol.js';
+import { MAX_JOB_BODY_BYTES } from '../protocol.ts';
 
 /**
  * Job data travels again inside the bridge's dispatch body (same MAX_JOB_BODY_BYTES limit) next to

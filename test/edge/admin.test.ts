@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { Registration } from '../../src/protocol.js';
+import type { Registration } from '../../src/protocol.ts';
 import {
   adminFetch,
   edgeFetch,
@@ -11,7 +11,7 @@ import {
   putRegistration,
   registrationPath,
   uniqueQueue,
-} from './helpers.js';
+} from './helpers.ts';
 
 const ENDPOINT = 'http://email-api:3020';
 

@@ -3,7 +3,7 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { MAX_CONTROL_BODY_BYTES, MAX_JOB_BODY_BYTES } from '../../src/protocol.js';
+import { MAX_CONTROL_BODY_BYTES, MAX_JOB_BODY_BYTES } from '../../src/protocol.ts';
 import {
   adminFetch,
   bridgeSignature,
@@ -19,7 +19,7 @@ import {
   signedFetch,
   stubRequests,
   uniqueQueue,
-} from './helpers.js';
+} from './helpers.ts';
 
 const MiB = 1024 * 1024;
 

@@ -3,7 +3,7 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { DispatchOutcome } from '../../src/protocol.js';
+import type { DispatchOutcome } from '../../src/protocol.ts';
 import {
   adminFetch,
   dispatch,
@@ -13,7 +13,7 @@ import {
   scriptStub,
   stubStats,
   uniqueQueue,
-} from './helpers.js';
+} from './helpers.ts';
 
 const coordinator = (queueName: string) => env.QUEUE_COORDINATOR.getByName(queueName);
 

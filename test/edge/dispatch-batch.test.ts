@@ -2,7 +2,7 @@
 // line as soon as it is done, under the same global limit as single dispatches.
 
 import { describe, expect, it } from 'vitest';
-import { dispatchBatch, patchRegistration, registerStubQueue, scriptStub, signedFetch, stubRequests, stubStats, uniqueQueue } from './helpers.js';
+import { dispatchBatch, patchRegistration, registerStubQueue, scriptStub, signedFetch, stubRequests, stubStats, uniqueQueue } from './helpers.ts';
 
 describe('batched dispatch', () => {
   it('answers every job with its own outcome, the fast ones before the slow one', async () => {

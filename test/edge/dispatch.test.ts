@@ -3,8 +3,8 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { StubBehaviour } from '../support/feature-stub-types.js';
-import { dispatch, registerStubQueue, scriptStub, stubRequests, uniqueQueue } from './helpers.js';
+import type { StubBehaviour } from '../support/feature-stub-types.ts';
+import { dispatch, registerStubQueue, scriptStub, stubRequests, uniqueQueue } from './helpers.ts';
 
 /** Registers a fresh queue whose stub answers `behaviour`, dispatches one job, returns both sides. */
 const dispatchAgainst = async (behaviour: StubBehaviour, registration: Record<string, unknown> = {}) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeFetch, signedFetch } from './helpers.js';
+import { edgeFetch, signedFetch } from './helpers.ts';
 
 describe('GET /health', () => {
   it('reports KV and the coordinator healthy, and no bridge seen yet', async () => {

@@ -3,9 +3,9 @@
 
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import type { DispatchBatchLine, DispatchOutcome, DispatchRequest, ErrorBody, FieldError, HeartbeatRequest, Registration } from '../../src/protocol.js';
-import { Signer } from '../../src/signing.js';
-import type { QueueStubStats, RecordedRequest, StubBehaviour } from '../support/feature-stub-types.js';
+import type { DispatchBatchLine, DispatchOutcome, DispatchRequest, ErrorBody, FieldError, HeartbeatRequest, Registration } from '../../src/protocol.ts';
+import { Signer } from '../../src/signing.ts';
+import type { QueueStubStats, RecordedRequest, StubBehaviour } from '../support/feature-stub-types.ts';
 
 export const EDGE = 'http://edge.test';
 const bridgeSigner = new Signer(env.BRIDGE_SECRET);

@@ -1,8 +1,8 @@
 // GET /internal/registrations: what the bridge polls, cheaply, with an ETag over the whole set.
 
 import { describe, expect, it } from 'vitest';
-import type { Registration, RegistrationsResponse } from '../../src/protocol.js';
-import { adminFetch, bridgeSignature, edgeFetch, patchRegistration, putRegistration, registrationPath, signedFetch, uniqueQueue } from './helpers.js';
+import type { Registration, RegistrationsResponse } from '../../src/protocol.ts';
+import { adminFetch, bridgeSignature, edgeFetch, patchRegistration, putRegistration, registrationPath, signedFetch, uniqueQueue } from './helpers.ts';
 
 const poll = (etag?: string, path = '/internal/registrations') =>
   signedFetch('GET', path, '', etag === undefined ? {} : { 'If-None-Match': etag });

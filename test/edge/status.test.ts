@@ -16,7 +16,7 @@ import {
   signedFetch,
   uniqueQueue,
   type QueueStatus,
-} from './helpers.js';
+} from './helpers.ts';
 
 const queueStatus = async (name: string): Promise<QueueStatus | undefined> => (await edgeStatus()).queues.find((queue) => queue.name === name);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeBackoffDelay, parseRetryAfter } from '../../src/backoff.js';
-import type { BackoffPolicy } from '../../src/protocol.js';
+import { computeBackoffDelay, parseRetryAfter } from '../../src/backoff.ts';
+import type { BackoffPolicy } from '../../src/protocol.ts';
 
 const exponential: BackoffPolicy = { type: 'exponential', delayMs: 1_000, maxDelayMs: 300_000, jitter: 0 };
 const fixed: BackoffPolicy = { type: 'fixed', delayMs: 2_500, maxDelayMs: 300_000, jitter: 0 };

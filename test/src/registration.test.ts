@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistrationDefaults } from '../../src/protocol.js';
+import type { RegistrationDefaults } from '../../src/protocol.ts';
 import {
   defaultSpec,
   isValidQueueName,
@@ -7,7 +7,7 @@ import {
   resolveRegistration,
   type RegistrationSpec,
   type ValidationResult,
-} from '../../src/registration.js';
+} from '../../src/registration.ts';
 
 const DEFAULTS: RegistrationDefaults = { concurrency: 5, timeoutMs: 30_000, attempts: 3, backoffType: 'exponential' };
 const fresh = (name = 'email') => defaultSpec(name, DEFAULTS);

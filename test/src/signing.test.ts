@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SIGNATURE_TOLERANCE_SECONDS } from '../../src/protocol.js';
-import { SignatureVerifier, Signer, bridgeSigningPayload, featureSigningPayload, parseSignatureHeader } from '../../src/signing.js';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../../src/protocol.ts';
+import { SignatureVerifier, Signer, bridgeSigningPayload, featureSigningPayload, parseSignatureHeader } from '../../src/signing.ts';
 
 const T = 1_800_000_000;
 const BODY = JSON.stringify({ jobId: 'job-1', queueName: 'email', data: { to: 'ada@example.com' }, attemptsMade: 0 });

@@ -1,6 +1,6 @@
 // A fixed-size window of recent durations, for p50/p95 without unbounded memory.
 
-import { percentile } from '../../src/percentile.js';
+import { percentile } from '../../src/percentile.ts';
 
 const DEFAULT_WINDOW = 1024;
 

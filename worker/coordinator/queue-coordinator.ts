@@ -4,10 +4,10 @@
 // and the queue's figures.
 
 import { DurableObject } from 'cloudflare:workers';
-import type { Registration } from '../../src/protocol.js';
-import { defaultSpec, resolveRegistration } from '../../src/registration.js';
-import { registrationKey } from '../registry.js';
-import { LatencyWindow } from './latency.js';
+import type { Registration } from '../../src/protocol.ts';
+import { defaultSpec, resolveRegistration } from '../../src/registration.ts';
+import { registrationKey } from '../registry.ts';
+import { LatencyWindow } from './latency.ts';
 import type {
   AcquireManyResult,
   AcquireRequest,
@@ -19,13 +19,15 @@ import type {
   SlotGrant,
   WriteRegistrationRequest,
   WriteRegistrationResult,
-} from './types.js';
+} from './types.ts';
 
 /** A lease outlives its call's timeout by this much before the slot is taken back. */
 export const LEASE_GRACE_MS = 2_000;
 /** Told to callers of a paused queue: check back in a while, the pause is an operator's decision. */
 export const PAUSED_RETRY_AFTER_MS = 5_000;
 const MIN_RETRY_AFTER_MS = 50;
+/** Until a queue has measured calls, a call is assumed to take this long (capped at half the timeout). */
+const UNMEASURED_CALL_MS = 1_000;
 const MAX_RETRY_AFTER_MS = 30_000;
 /** A line longer than this turns newcomers away at once; they would only time out in it. */
 const MAX_WAITERS_PER_SLOT = 4;
@@ -266,7 +268,7 @@ export class QueueCoordinator extends DurableObject<Env> {
   #estimateWaitMs(position: number): number {
     const registration = this.#registration;
     if (!registration) return MAX_RETRY_AFTER_MS;
-    const typical = this.#latency.percentile(50) ?? registration.timeoutMs / 2;
+    const typical = this.#latency.percentile(50) ?? Math.min(registration.timeoutMs / 2, UNMEASURED_CALL_MS);
     const now = Date.now();
     let soonest = Number.POSITIVE_INFINITY;
     for (const lease of this.#leases.values()) soonest = Math.min(soonest, Math.min(lease.acquiredAt + typical, lease.expiresAt) - now);

@@ -1,6 +1,6 @@
 // What the QueueCoordinator's RPC methods take and answer.
 
-import type { FieldError, Registration, RegistrationDefaults } from '../../src/protocol.js';
+import type { FieldError, Registration, RegistrationDefaults } from '../../src/protocol.ts';
 
 export interface AcquireRequest {
   jobId: string;

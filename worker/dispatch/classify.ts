@@ -1,7 +1,7 @@
 // Turns a feature API's answer into a dispatch outcome (ARCHITECTURE.md, "Classification").
 
-import { parseRetryAfter } from '../../src/backoff.js';
-import type { DispatchOutcome } from '../../src/protocol.js';
+import { parseRetryAfter } from '../../src/backoff.ts';
+import type { DispatchOutcome } from '../../src/protocol.ts';
 
 /** A feature's Retry-After is honoured up to this; longer asks become this. */
 export const MAX_FEATURE_RETRY_AFTER_MS = 5 * 60 * 1000;

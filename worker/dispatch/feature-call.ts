@@ -10,11 +10,11 @@ import {
   type DispatchOutcome,
   type DispatchRequest,
   type FeatureJobRequest,
-} from '../../src/protocol.js';
-import { readLimitedText } from '../../src/http/read-limited-text.js';
-import type { Signer } from '../../src/signing.js';
-import type { SlotGrant } from '../coordinator/types.js';
-import { classifyFeatureResponse } from './classify.js';
+} from '../../src/protocol.ts';
+import { readLimitedText } from '../../src/http/read-limited-text.ts';
+import type { Signer } from '../../src/signing.ts';
+import type { SlotGrant } from '../coordinator/types.ts';
+import { classifyFeatureResponse } from './classify.ts';
 
 /** A feature's answer is read up to this size; a result bigger than that is a feature bug. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;

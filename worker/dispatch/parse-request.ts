@@ -1,7 +1,7 @@
 // Field-by-field checks for the bridge's dispatch and heartbeat bodies.
 
-import { MAX_BATCH_JOBS, type BridgeWorkerStatus, type DispatchRequest, type FieldError, type HeartbeatRequest } from '../../src/protocol.js';
-import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.js';
+import { MAX_BATCH_JOBS, type BridgeWorkerStatus, type DispatchRequest, type FieldError, type HeartbeatRequest } from '../../src/protocol.ts';
+import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.ts';
 
 const MAX_ID_LENGTH = 256;
 const MAX_HEARTBEAT_WORKERS = 1000;

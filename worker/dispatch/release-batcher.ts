@@ -1,6 +1,6 @@
 // Slots of a batch that finish in the same turn go back to the coordinator in one round trip.
 
-import type { Release } from '../coordinator/types.js';
+import type { Release } from '../coordinator/types.ts';
 
 interface Pending {
   release: Release;

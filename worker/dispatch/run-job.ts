@@ -1,10 +1,10 @@
 // One job through the edge once the coordinator has answered: call the feature with the slot, give
 // the slot back on every path, and say what happened. Shared by single and batched dispatch.
 
-import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.js';
-import type { Signer } from '../../src/signing.js';
-import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.js';
-import { callFeature } from './feature-call.js';
+import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.ts';
+import type { Signer } from '../../src/signing.ts';
+import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.ts';
+import { callFeature } from './feature-call.ts';
 
 const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
   if (outcome.outcome === 'failed') return outcome.retryable ? 'failed_retryable' : 'failed_final';

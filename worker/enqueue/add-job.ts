@@ -3,11 +3,11 @@
 // (delayed, prioritised, standard), the same keys and the same msgpack-packed arguments.
 
 import type { Redis } from '@upstash/redis/cloudflare';
-import type { ResolvedJobOptions } from '../../src/jobs/job-options.js';
-import { ADD_DELAYED_JOB, ADD_PRIORITIZED_JOB, ADD_STANDARD_JOB, type RestScript } from './bullmq-scripts.js';
-import { pack, type Packable } from './msgpack.js';
-import type { QueueKeys } from './queue-keys.js';
-import { runScript, runScriptAfterExists } from './run-script.js';
+import type { ResolvedJobOptions } from '../../src/jobs/job-options.ts';
+import { ADD_DELAYED_JOB, ADD_PRIORITIZED_JOB, ADD_STANDARD_JOB, type RestScript } from './bullmq-scripts.ts';
+import { pack, type Packable } from './msgpack.ts';
+import type { QueueKeys } from './queue-keys.ts';
+import { runScript, runScriptAfterExists } from './run-script.ts';
 
 export interface NewJob {
   name: string;

@@ -3,9 +3,9 @@
 // clean up legacy markers, a write a status page should not make).
 
 import type { Redis } from '@upstash/redis/cloudflare';
-import { ApiError } from '../errors.js';
-import { queueKeys } from './queue-keys.js';
-import { redisUnavailable, upstashFor, type UpstashBindings } from './upstash.js';
+import { ApiError } from '../errors.ts';
+import { queueKeys } from './queue-keys.ts';
+import { redisUnavailable, upstashFor, type UpstashBindings } from './upstash.ts';
 
 export interface QueueDepth {
   /** Ready to run, prioritised or not (BullMQ's "waiting" plus "prioritized"). */

@@ -1,9 +1,9 @@
 // The body of POST /queues/:name/jobs: `{ name?, data, opts? }`, one error per bad field.
 
-import type { FieldError } from '../../src/protocol.js';
-import { isPlainObject } from '../../src/registration.js';
-import { jobNameError, parseJobOptions, type JobOptions } from '../../src/jobs/job-options.js';
-import { ValidationError } from '../errors.js';
+import type { FieldError } from '../../src/protocol.ts';
+import { isPlainObject } from '../../src/registration.ts';
+import { jobNameError, parseJobOptions, type JobOptions } from '../../src/jobs/job-options.ts';
+import { ValidationError } from '../errors.ts';
 
 export interface EnqueueBody {
   name?: string;

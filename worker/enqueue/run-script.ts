@@ -2,7 +2,7 @@
 // cached (after a restart or SCRIPT FLUSH), as ioredis does for BullMQ.
 
 import type { Redis } from '@upstash/redis/cloudflare';
-import type { RestScript } from './bullmq-scripts.js';
+import type { RestScript } from './bullmq-scripts.ts';
 
 const isNoScript = (message: string | undefined): boolean => /NOSCRIPT/i.test(message ?? '');
 

@@ -2,7 +2,7 @@
 // tests), configured by the client's own variables as Worker secrets.
 
 import { Redis } from '@upstash/redis/cloudflare';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../errors.ts';
 
 export interface UpstashBindings {
   UPSTASH_REDIS_REST_URL?: string;

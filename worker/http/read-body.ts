@@ -2,8 +2,8 @@
 // or be absent), and parses JSON with errors a client can act on.
 
 import type { Context } from 'hono';
-import { readLimitedText } from '../../src/http/read-limited-text.js';
-import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import { readLimitedText } from '../../src/http/read-limited-text.ts';
+import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 

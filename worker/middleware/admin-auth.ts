@@ -2,7 +2,7 @@
 
 import { createMiddleware } from 'hono/factory';
 import { timingSafeEqual } from 'hono/utils/buffer';
-import { ApiError, UnauthorizedError } from '../errors.js';
+import { ApiError, UnauthorizedError } from '../errors.ts';
 
 const BEARER_PATTERN = /^Bearer\s+(\S+)\s*$/i;
 

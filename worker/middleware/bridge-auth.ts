@@ -2,11 +2,11 @@
 // then BRIDGE_SECRET_NEXT) and keeps the raw body for the handler.
 
 import { createMiddleware } from 'hono/factory';
-import { HEADER_SIGNATURE } from '../../src/protocol.js';
-import { SignatureVerifier, type VerifyFailure } from '../../src/signing.js';
-import { ApiError, UnauthorizedError } from '../errors.js';
-import type { AppEnv } from '../env.js';
-import { readRawBody } from '../http/read-body.js';
+import { HEADER_SIGNATURE } from '../../src/protocol.ts';
+import { SignatureVerifier, type VerifyFailure } from '../../src/signing.ts';
+import { ApiError, UnauthorizedError } from '../errors.ts';
+import type { AppEnv } from '../env.ts';
+import { readRawBody } from '../http/read-body.ts';
 
 const FAILURE_MESSAGES: Record<VerifyFailure, string> = {
   missing: `missing ${HEADER_SIGNATURE} header`,

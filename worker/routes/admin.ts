@@ -2,15 +2,15 @@
 // coordinator, which checks If-Match against the authoritative version and updates KV after.
 
 import { Hono, type Context } from 'hono';
-import { MAX_CONTROL_BODY_BYTES, type Registration } from '../../src/protocol.js';
-import { isValidQueueName, queueNameError } from '../../src/registration.js';
-import { registrationDefaults } from '../config.js';
-import type { WriteRegistrationRequest } from '../coordinator/types.js';
-import type { AppEnv } from '../env.js';
-import { ApiError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
-import { readJsonBody } from '../http/read-body.js';
-import { adminAuth } from '../middleware/admin-auth.js';
-import { listRegistrations } from '../registry.js';
+import { MAX_CONTROL_BODY_BYTES, type Registration } from '../../src/protocol.ts';
+import { isValidQueueName, queueNameError } from '../../src/registration.ts';
+import { registrationDefaults } from '../config.ts';
+import type { WriteRegistrationRequest } from '../coordinator/types.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
+import { readJsonBody } from '../http/read-body.ts';
+import { adminAuth } from '../middleware/admin-auth.ts';
+import { listRegistrations } from '../registry.ts';
 
 export const etagOf = (registration: Registration): string => `"${registration.version}"`;
 

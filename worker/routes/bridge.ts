@@ -8,17 +8,17 @@ import {
   type DispatchBatchLine,
   type DispatchRequest,
   type RegistrationsResponse,
-} from '../../src/protocol.js';
-import { featureSigner } from '../config.js';
-import type { AcquireResult } from '../coordinator/types.js';
-import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.js';
-import { ReleaseBatcher } from '../dispatch/release-batcher.js';
-import { runJob } from '../dispatch/run-job.js';
-import type { AppEnv } from '../env.js';
-import { ValidationError } from '../errors.js';
-import { parseJsonBody } from '../http/read-body.js';
-import { bridgeAuth } from '../middleware/bridge-auth.js';
-import { listRegistrations, registrationsEtag } from '../registry.js';
+} from '../../src/protocol.ts';
+import { featureSigner } from '../config.ts';
+import type { AcquireResult } from '../coordinator/types.ts';
+import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
+import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
+import { runJob } from '../dispatch/run-job.ts';
+import type { AppEnv } from '../env.ts';
+import { ValidationError } from '../errors.ts';
+import { parseJsonBody } from '../http/read-body.ts';
+import { bridgeAuth } from '../middleware/bridge-auth.ts';
+import { listRegistrations, registrationsEtag } from '../registry.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;

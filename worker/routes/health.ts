@@ -1,7 +1,7 @@
 // GET /health (public): KV and the coordinators answer, and when a bridge last reported.
 
 import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../env.ts';
 
 /** A coordinator no queue can be named like (names start with [a-z0-9]), used only to probe. */
 const PROBE_COORDINATOR = '~health';

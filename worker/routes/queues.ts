@@ -3,18 +3,18 @@
 // producer's jobId is taken; 401 bad token, 404 unknown queue, 413 too large, 400 naming the field.
 
 import { Hono } from 'hono';
-import { MAX_JOB_BODY_BYTES } from '../../src/protocol.js';
-import { isValidQueueName, queueNameError } from '../../src/registration.js';
-import { serialiseJobData } from '../../src/jobs/job-data.js';
-import { resolveJobOptions } from '../../src/jobs/job-options.js';
-import { addJob } from '../enqueue/add-job.js';
-import { parseEnqueueBody } from '../enqueue/enqueue-body.js';
-import { queueKeys } from '../enqueue/queue-keys.js';
-import { redisUnavailable, upstashFor, type UpstashBindings } from '../enqueue/upstash.js';
-import { ApiError, NotFoundError, ValidationError } from '../errors.js';
-import { readJsonBody } from '../http/read-body.js';
-import { requireBearer } from '../middleware/admin-auth.js';
-import { readRegistration } from '../registry.js';
+import { MAX_JOB_BODY_BYTES } from '../../src/protocol.ts';
+import { isValidQueueName, queueNameError } from '../../src/registration.ts';
+import { serialiseJobData } from '../../src/jobs/job-data.ts';
+import { resolveJobOptions } from '../../src/jobs/job-options.ts';
+import { addJob } from '../enqueue/add-job.ts';
+import { parseEnqueueBody } from '../enqueue/enqueue-body.ts';
+import { queueKeys } from '../enqueue/queue-keys.ts';
+import { redisUnavailable, upstashFor, type UpstashBindings } from '../enqueue/upstash.ts';
+import { ApiError, NotFoundError, ValidationError } from '../errors.ts';
+import { readJsonBody } from '../http/read-body.ts';
+import { requireBearer } from '../middleware/admin-auth.ts';
+import { readRegistration } from '../registry.ts';
 
 export interface QueuesBindings extends UpstashBindings {
   REGISTRATIONS: KVNamespace;

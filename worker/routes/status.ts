@@ -1,10 +1,10 @@
 // GET /internal/status (admin): every queue's registration, figures and Redis depth, and the bridges seen.
 
 import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
-import { queueDepthsFor } from '../enqueue/depth.js';
-import { adminAuth } from '../middleware/admin-auth.js';
-import { listRegistrations } from '../registry.js';
+import type { AppEnv } from '../env.ts';
+import { queueDepthsFor } from '../enqueue/depth.ts';
+import { adminAuth } from '../middleware/admin-auth.ts';
+import { listRegistrations } from '../registry.ts';
 
 export const statusRoutes = new Hono<AppEnv>().get('/', adminAuth, async (c) => {
   const registrations = await listRegistrations(c.env.REGISTRATIONS);

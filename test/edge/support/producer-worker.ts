@@ -1,7 +1,7 @@
 // A Worker that produces jobs the way a feature team's Worker would: through the edge route with
 // EdgeQueueClient. POST / with { queue, data, opts? } answers { jobId }, or the edge's refusal.
 
-import { EdgeQueueClient, EdgeQueueError, type AddJobOptions } from '../../../src/edge-client/index.js';
+import { EdgeQueueClient, EdgeQueueError, type AddJobOptions } from '../../../src/edge-client/index.ts';
 
 interface ProducerEnv {
   EDGE_URL: string;

@@ -2,7 +2,7 @@
 // how the edge's answers come back to the producer. (The real edge: test/e2e/edge-enqueue.test.ts.)
 
 import { describe, expect, it } from 'vitest';
-import { EdgeQueueClient, EdgeQueueError, type FetchFunction } from '../../../src/edge-client/index.js';
+import { EdgeQueueClient, EdgeQueueError, type FetchFunction } from '../../../src/edge-client/index.ts';
 
 const recording = (response: () => Response) => {
   const calls: { url: string; init: RequestInit }[] = [];

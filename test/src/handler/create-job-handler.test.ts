@@ -3,10 +3,10 @@
 
 import { Hono } from 'hono';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createJobHandler, NonRetryableError, RetryAfterError, type JobContext } from '../../../src/handler/index.js';
-import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, SIGNATURE_TOLERANCE_SECONDS, type DispatchOutcome, type FeatureJobRequest } from '../../../src/protocol.js';
-import { Signer } from '../../../src/signing.js';
-import { classifyFeatureResponse } from '../../../worker/dispatch/classify.js';
+import { createJobHandler, NonRetryableError, RetryAfterError, type JobContext } from '../../../src/handler/index.ts';
+import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, SIGNATURE_TOLERANCE_SECONDS, type DispatchOutcome, type FeatureJobRequest } from '../../../src/protocol.ts';
+import { Signer } from '../../../src/signing.ts';
+import { classifyFeatureResponse } from '../../../worker/dispatch/classify.ts';
 
 const CURRENT_SECRET = 'feature-secret-current';
 const NEXT_SECRET = 'feature-secret-next';
