@@ -187,6 +187,8 @@ export class LocalStack {
         '',
         'Enqueue a demo job with plain BullMQ and wait for its result (the [feature] line shows it running):',
         `  node scripts/enqueue.ts ${DEMO_QUEUE} '{"name":"Ada"}'`,
+        'or through the edge, as a Worker-hosted producer would:',
+        `  curl -X POST ${URLS.edge}/queues/${DEMO_QUEUE}/jobs -H 'Authorization: Bearer ${vars.PRODUCER_TOKEN}' -H 'Content-Type: application/json' -d '{"data":{"name":"Ada"}}'`,
         '',
         'Ctrl-C stops everything started here.',
         '',
