@@ -1,0 +1,181 @@
+// The soak's feature API: answers each call as the job's seed dictates (fates.ts) and keeps what
+// reconciliation needs — calls per job, which jobs were being called at a given moment, and for
+// every queue the calls in flight, checked on each arrival against the limit in force then.
+// Lean on purpose (counters, not recorded requests): a soak sends it hundreds of thousands.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HEADER_IDEMPOTENCY_KEY, idempotencyKey, type FeatureJobRequest } from '../../src/protocol.ts';
+import { SignatureVerifier } from '../../src/signing.ts';
+import { answerFor, fateOf } from './fates.ts';
+import type { LimitTimeline } from './limits.ts';
+
+/** A hung call the edge never aborts is answered after this, and then shows up as a wrong fate. */
+const HANG_LIMIT_MS = 60_000;
+const VIOLATIONS_KEPT = 20;
+
+export const jobKey = (queue: string, jobId: string): string => `${queue}/${jobId}`;
+
+export interface LimitViolation {
+  queue: string;
+  jobId: string;
+  at: number;
+  inFlight: number;
+  allowed: number;
+}
+
+export interface QueueCallStats {
+  calls: number;
+  inFlight: number;
+  peak: number;
+  /** Calls that arrived with exactly the limit in flight: the limit was binding. */
+  atLimit: number;
+}
+
+interface JobCalls {
+  calls: number;
+  throttlesSent: number;
+}
+
+export interface SoakFeatureOptions {
+  signingSecret: string;
+  limits: LimitTimeline;
+}
+
+export class SoakFeature {
+  url = '';
+  /** Calls whose signature did not verify, or whose body or headers were not the protocol's. */
+  badRequests = 0;
+  violationCount = 0;
+  readonly violations: LimitViolation[] = [];
+  readonly #server: Server;
+  readonly #verifier: SignatureVerifier;
+  readonly #options: SoakFeatureOptions;
+  readonly #jobs = new Map<string, JobCalls>();
+  readonly #queues = new Map<string, QueueCallStats>();
+  readonly #open = new Map<string, number>();
+  /** Job keys in arrival order, for "who was called between these two moments". */
+  readonly #arrivals: string[] = [];
+
+  private constructor(options: SoakFeatureOptions) {
+    this.#options = options;
+    this.#verifier = new SignatureVerifier({ currentSecret: options.signingSecret });
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.keepAliveTimeout = 30_000;
+  }
+
+  static async start(options: SoakFeatureOptions): Promise<SoakFeature> {
+    const feature = new SoakFeature(options);
+    await new Promise<void>((resolve) => feature.#server.listen(0, '127.0.0.1', resolve));
+    feature.url = `http://127.0.0.1:${(feature.#server.address() as AddressInfo).port}`;
+    return feature;
+  }
+
+  callsOf(queue: string, jobId: string): number {
+    return this.#jobs.get(jobKey(queue, jobId))?.calls ?? 0;
+  }
+
+  queueStats(queue: string): QueueCallStats {
+    return this.#queues.get(queue) ?? { calls: 0, inFlight: 0, peak: 0, atLimit: 0 };
+  }
+
+  /** A position in the arrival log. */
+  get mark(): number {
+    return this.#arrivals.length;
+  }
+
+  /** Jobs with a call open now, or arriving since `mark`. */
+  jobsCalledSince(mark: number): string[] {
+    return [...this.#open.keys(), ...this.#arrivals.slice(mark)];
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const request = parseRequest(raw);
+    const signed = await this.#verifier.verifyFeatureBody(req.headers['x-queue-signature'] as string | undefined, raw);
+    const known = request && this.#options.limits.has(request.queueName);
+    const idempotent = request && req.headers[HEADER_IDEMPOTENCY_KEY.toLowerCase()] === idempotencyKey(request.queueName, request.jobId);
+    if (!request || !known || !signed.ok || !idempotent) {
+      this.badRequests++;
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"not a valid soak call"}');
+      return;
+    }
+    const key = jobKey(request.queueName, request.jobId);
+    const job = this.#jobs.get(key) ?? { calls: 0, throttlesSent: 0 };
+    this.#jobs.set(key, job);
+    job.calls++;
+    const finish = this.#enter(request.queueName, request.jobId, key);
+    res.once('close', finish);
+
+    const answer = answerFor(request.data.seed, fateOf(request.data.seed), request.attemptsMade, job.throttlesSent);
+    const delayMs = answer.hang ? HANG_LIMIT_MS : (answer.delayMs ?? 0);
+    if (delayMs > 0) await untilClosedOr(res, delayMs);
+    if (res.destroyed) return;
+    const reply = answer.hang ? { status: 200, body: { success: true, result: 'hung call answered late' }, headers: {} } : answer;
+    if (reply.status === 429) job.throttlesSent++;
+    finish();
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
+  }
+
+  /** Counts the call in; the returned function counts it out (once). */
+  #enter(queue: string, jobId: string, key: string): () => void {
+    const stats = this.#queues.get(queue) ?? { calls: 0, inFlight: 0, peak: 0, atLimit: 0 };
+    this.#queues.set(queue, stats);
+    stats.calls++;
+    stats.inFlight++;
+    stats.peak = Math.max(stats.peak, stats.inFlight);
+    this.#open.set(key, (this.#open.get(key) ?? 0) + 1);
+    this.#arrivals.push(key);
+    const at = Date.now();
+    const allowed = this.#options.limits.allowedAt(queue, at);
+    if (stats.inFlight === allowed) stats.atLimit++;
+    if (stats.inFlight > allowed) {
+      this.violationCount++;
+      if (this.violations.length < VIOLATIONS_KEPT) this.violations.push({ queue, jobId, at, inFlight: stats.inFlight, allowed });
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      stats.inFlight--;
+      const open = (this.#open.get(key) ?? 1) - 1;
+      if (open > 0) this.#open.set(key, open);
+      else this.#open.delete(key);
+    };
+  }
+}
+
+type SoakCall = FeatureJobRequest & { data: { seed: number } };
+
+const parseRequest = (raw: string): SoakCall | undefined => {
+  try {
+    const body = JSON.parse(raw) as Partial<SoakCall>;
+    const valid = typeof body.jobId === 'string' && typeof body.queueName === 'string' && typeof body.attemptsMade === 'number' && typeof body.data?.seed === 'number';
+    return valid ? (body as SoakCall) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Waits `ms`, or less if the caller hangs up (the edge's timeout, an edge restart). */
+const untilClosedOr = (res: ServerResponse, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
