@@ -1,6 +1,7 @@
 // The queue's coordinator keeps its global concurrency limit exact, lines callers up fairly,
 // takes back slots whose holder vanished, and obeys admin changes at once.
 
+import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../src/protocol.ts';
@@ -91,6 +92,19 @@ describe('global concurrency', () => {
     expect(next.status).toBe('granted');
     expect(Date.now() - started).toBeLessThan(8_000);
     expect((await coordinator(queueName).stats()).totals.leasesExpired).toBe(1);
+  });
+
+  it('remembers slots in use across a restart of the coordinator', async () => {
+    const queueName = uniqueQueue('restart');
+    await registerStubQueue(queueName, { concurrency: 1 });
+    const held = await coordinator(queueName).acquire({ jobId: 'long-call', maxWaitMs: 0 });
+    expect(held.status).toBe('granted');
+
+    await evictDurableObject(coordinator(queueName));
+
+    expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+    if (held.status === 'granted') await coordinator(queueName).release(held.leaseId, { kind: 'completed', durationMs: 1, jobId: 'long-call' });
+    expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
   });
 });
 
