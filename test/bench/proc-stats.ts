@@ -29,6 +29,16 @@ export const sampleProcess = (pid: number, { withChildren = false } = {}): ProcS
   return { rssBytes, cpuMs };
 };
 
+/** `pid`'s descendants with their command names (wrangler → workerd, esbuild). */
+export const processTree = (pid: number): { pid: number; command: string }[] =>
+  descendants(pid).map((child) => {
+    try {
+      return { pid: child, command: readFileSync(`/proc/${child}/comm`, 'utf8').trim() };
+    } catch {
+      return { pid: child, command: '' };
+    }
+  });
+
 const descendants = (pid: number): number[] => {
   let children: number[] = [];
   try {
