@@ -131,7 +131,8 @@ export class QueueCoordinator extends DurableObject<Env> {
       }
       await this.ctx.storage.put(REGISTRATION_KEY, registration);
       this.#registration = registration;
-      this.#onRegistrationChanged();
+      // A higher limit, a pause or a deletion changes what the line gets at once.
+      this.#serveWaiters();
       return { status: current ? 200 : 201, registration };
     });
   }
@@ -147,7 +148,7 @@ export class QueueCoordinator extends DurableObject<Env> {
       await this.ctx.storage.delete(REGISTRATION_KEY);
       this.#deletedVersion = current.version;
       this.#registration = null;
-      this.#onRegistrationChanged();
+      this.#serveWaiters();
       return { status: 204 };
     });
   }
@@ -300,10 +301,6 @@ export class QueueCoordinator extends DurableObject<Env> {
         return;
       }
     }
-  }
-
-  #onRegistrationChanged(): void {
-    this.#serveWaiters();
   }
 
   #reclaimExpired(now: number): void {
