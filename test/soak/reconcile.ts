@@ -66,7 +66,18 @@ const parse = (text: string | null): unknown => {
 
 const seedIn = (value: unknown): number | undefined => (value as { seed?: number } | undefined)?.seed;
 
-export const reconcile = async (redis: Redis, expected: Map<string, ExpectedJob>, feature: SoakFeature, interrupted: Set<string>, queues: QueuePlan[]): Promise<Reconciliation> => {
+export interface ReconcileInput {
+  redis: Redis;
+  expected: Map<string, ExpectedJob>;
+  feature: SoakFeature;
+  /** Jobs a kill or restart may have interrupted. */
+  interrupted: Set<string>;
+  queues: QueuePlan[];
+  /** For times in the examples, matching the fault table's. */
+  startedAt: number;
+}
+
+export const reconcile = async ({ redis, expected, feature, interrupted, queues, startedAt }: ReconcileInput): Promise<Reconciliation> => {
   const fates = new Map(FATES.map((fate) => [fate, emptyTally()]));
   const result: Reconciliation = {
     fates,
@@ -116,7 +127,8 @@ export const reconcile = async (redis: Redis, expected: Map<string, ExpectedJob>
       result.lastFinishedAt = Math.max(result.lastFinishedAt, Number(finishedOn));
       tallies.forEach((t) => t.latencies.push(Number(finishedOn) - readyAt));
 
-      const calls = feature.callsOf(job.queue.name, job.id);
+      const arrivals = feature.callsOf(job.queue.name, job.id);
+      const calls = arrivals.length;
       const extra = calls - job.end.calls;
       const right =
         state === job.end.state &&
@@ -128,12 +140,14 @@ export const reconcile = async (redis: Redis, expected: Map<string, ExpectedJob>
       else {
         count('wrong');
         const want = `${job.end.state}/${job.end.attemptsMade} in ${job.end.calls} calls`;
-        note(`${key} (${job.fate.kind}, seed ${job.seed}) wanted ${want}, got ${state}/${atm} in ${calls} calls, stalls ${stalls}${failedReason ? `: ${failedReason}` : ''}`);
+        const faulted = interrupted.has(key) ? ', interrupted by a fault' : '';
+        note(`${key} (${job.fate.kind}, seed ${job.seed}) wanted ${want}, got ${state}/${atm} in ${calls} calls, stalls ${stalls}${faulted}${failedReason ? `: ${failedReason}` : ''}`);
       }
       if (extra > 0 && interrupted.has(key)) count('extraInterrupted', extra);
       else if (extra > 0) {
         count('extraUnexplained', extra);
-        note(`${key} (${job.fate.kind}) called ${extra} more time(s) than its fate needs, and no fault interrupted it (stalls ${stalls})`);
+        const at = arrivals.map((time) => `${((time - startedAt) / 1000).toFixed(1)} s`).join(', ');
+        note(`${key} (${job.fate.kind}) called ${extra} more time(s) than its fate needs, and no fault interrupted it (stalls ${stalls}; calls at ${at})`);
       }
     });
   }

@@ -4,10 +4,10 @@
 
 import type { Redis } from 'ioredis';
 import { teardown } from '../support/teardown.ts';
-import { waitFor } from '../support/wait.ts';
+import { sleep } from '../support/wait.ts';
 import { FaultSchedule } from './faults.ts';
 import { LimitTimeline } from './limits.ts';
-import { planSoak } from './plan.ts';
+import { planSoak, type QueuePlan } from './plan.ts';
 import { Producer } from './producer.ts';
 import { Progress } from './progress.ts';
 import { activeJobs, countJobs } from './queue-counts.ts';
@@ -27,8 +27,11 @@ export interface SoakOptions {
   seed: number;
   /** The jobs are added evenly over this long, and the fault schedule spans it. */
   addWindowMs: number;
-  /** How long the jobs still have to finish once the adds and the faults are done. */
-  drainMs: number;
+  /**
+   * The drain deadline, as the machine's speed is unknown: once the adds and faults are done, jobs
+   * still unfinished when none has finished for this long are stuck.
+   */
+  drainIdleMs: number;
   log: (line: string) => void;
 }
 
@@ -39,11 +42,24 @@ const quietClient = (redis: { client(): Redis }): Redis => {
   return client;
 };
 
-export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainMs, log }: SoakOptions): Promise<SoakReport> => {
+/** Resolves once every expected job has finished, or once none has finished for `idleMs`. */
+const drain = async (redis: Redis, queues: QueuePlan[], expected: () => number, idleMs: number, log: (line: string) => void): Promise<void> => {
+  let finished = -1;
+  let progressAt = Date.now();
+  for (;;) {
+    const counts = await countJobs(redis, queues);
+    if (counts.unfinished === 0 && counts.finished >= expected()) return;
+    if (counts.finished !== finished) [finished, progressAt] = [counts.finished, Date.now()];
+    if (Date.now() - progressAt > idleMs) return log(`drain deadline: no job finished for ${idleMs / 1000} s, ${counts.unfinished} unfinished`);
+    await sleep(DRAIN_POLL_MS);
+  }
+};
+
+export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, log }: SoakOptions): Promise<SoakReport> => {
   const plan = planSoak({ seed, jobs, queues, maxDelayMs: Math.min(MAX_JOB_DELAY_MS, Math.round(addWindowMs * DELAY_SHARE)) });
   const names = plan.queues.map((queue) => queue.name);
   const limits = new LimitTimeline(plan.queues.map((queue) => [queue.name, queue.concurrency]));
-  log(`seed ${seed}: ${plan.jobs.length} adds on ${plan.queues.length} queues over ${addWindowMs / 1000} s, then up to ${drainMs / 1000} s to drain`);
+  log(`seed ${seed}: ${plan.jobs.length} adds on ${plan.queues.length} queues over ${addWindowMs / 1000} s; stuck = unfinished after ${drainIdleMs / 1000} s without progress`);
   const services = await SoakServices.start(limits);
   const producerRedis = quietClient(services.redis);
   const monitorRedis = quietClient(services.redis);
@@ -74,17 +90,18 @@ export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainMs, log }:
     });
     await Promise.all([producer.run(startedAt, addWindowMs), faults.run(startedAt, addWindowMs)]);
     log(`adds and faults done after ${Math.round((Date.now() - startedAt) / 1000)} s; draining`);
-    await waitFor(
-      async () => {
-        const counts = await countJobs(monitorRedis, plan.queues);
-        return counts.unfinished === 0 && counts.finished >= producer.expected.size;
-      },
-      { timeoutMs: drainMs, intervalMs: DRAIN_POLL_MS, what: 'every job to finish' },
-    ).catch(() => log(`drain deadline (${drainMs / 1000} s) passed with jobs unfinished`));
+    await drain(monitorRedis, plan.queues, () => producer.expected.size, drainIdleMs, log);
     const elapsedMs = Date.now() - startedAt;
     progress.stop();
     log('reconciling every job against its seed');
-    const reconciliation = await reconcile(monitorRedis, producer.expected, services.feature, faults.interrupted, plan.queues);
+    const reconciliation = await reconcile({
+      redis: monitorRedis,
+      expected: producer.expected,
+      feature: services.feature,
+      interrupted: faults.interrupted,
+      queues: plan.queues,
+      startedAt,
+    });
     return buildReport({
       reconciliation,
       feature: services.feature,

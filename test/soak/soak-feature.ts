@@ -33,7 +33,8 @@ export interface QueueCallStats {
 }
 
 interface JobCalls {
-  calls: number;
+  /** When each call arrived (ms since the epoch). */
+  arrivals: number[];
   throttlesSent: number;
 }
 
@@ -71,8 +72,9 @@ export class SoakFeature {
     return feature;
   }
 
-  callsOf(queue: string, jobId: string): number {
-    return this.#jobs.get(jobKey(queue, jobId))?.calls ?? 0;
+  /** When each call for the job arrived. */
+  callsOf(queue: string, jobId: string): number[] {
+    return this.#jobs.get(jobKey(queue, jobId))?.arrivals ?? [];
   }
 
   queueStats(queue: string): QueueCallStats {
@@ -108,9 +110,9 @@ export class SoakFeature {
       return;
     }
     const key = jobKey(request.queueName, request.jobId);
-    const job = this.#jobs.get(key) ?? { calls: 0, throttlesSent: 0 };
+    const job = this.#jobs.get(key) ?? { arrivals: [], throttlesSent: 0 };
     this.#jobs.set(key, job);
-    job.calls++;
+    job.arrivals.push(Date.now());
     const finish = this.#enter(request.queueName, request.jobId, key);
     res.once('close', finish);
 
