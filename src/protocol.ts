@@ -13,8 +13,12 @@ export const DEFAULT_FEATURE_PATH = '/internal/process-job';
 
 /** Largest request body the edge accepts on dispatch and enqueue (job data travels in it). */
 export const MAX_JOB_BODY_BYTES = 512 * 1024;
-/** Most jobs in one batched dispatch, and the largest batch body. */
-export const MAX_BATCH_JOBS = 64;
+/**
+ * Most jobs in one batched dispatch, and the largest batch body. Six because a Worker invocation
+ * may hold six outbound connections at once: a seventh feature call would wait for one inside the
+ * runtime while its timeout ran.
+ */
+export const MAX_BATCH_JOBS = 6;
 export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 /** Largest admin or heartbeat request body. */
 export const MAX_CONTROL_BODY_BYTES = 64 * 1024;

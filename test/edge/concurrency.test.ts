@@ -5,6 +5,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../src/protocol.ts';
+import { MAX_ISOLATE_DISPATCHES, OVERLOADED_RETRY_AFTER_MS } from '../../worker/dispatch/isolate-load.ts';
 import {
   adminFetch,
   dispatch,
@@ -105,6 +106,24 @@ describe('global concurrency', () => {
     expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
     if (held.status === 'granted') await coordinator(queueName).release(held.leaseId, { kind: 'completed', durationMs: 1, jobId: 'long-call' });
     expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+  });
+});
+
+describe('an overloaded isolate', () => {
+  it('answers throttled beyond MAX_ISOLATE_DISPATCHES calls at once instead of letting them queue', async () => {
+    const queueName = uniqueQueue('overload');
+    await registerStubQueue(queueName, { concurrency: 1000 });
+    await scriptStub(queueName, [{ delayMs: 1_000 }]);
+
+    const outcomes = await fireAtOnce(queueName, MAX_ISOLATE_DISPATCHES + 20);
+
+    expect((await stubStats(queueName)).maxInFlight).toBeLessThanOrEqual(MAX_ISOLATE_DISPATCHES);
+    const throttled = outcomes.filter((o) => o.outcome === 'throttled');
+    expect(throttled.length).toBeGreaterThanOrEqual(20);
+    for (const outcome of throttled) expect(outcome).toEqual({ outcome: 'throttled', retryAfterMs: OVERLOADED_RETRY_AFTER_MS, reason: 'busy' });
+    expect(outcomes.filter((o) => o.outcome === 'completed').length + throttled.length).toBe(MAX_ISOLATE_DISPATCHES + 20);
+    // Room comes back: once those calls are done, a dispatch goes through again.
+    expect(await dispatch({ queueName })).toMatchObject({ outcome: 'completed' });
   });
 });
 

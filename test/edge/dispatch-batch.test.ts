@@ -2,6 +2,7 @@
 // line as soon as it is done, under the same global limit as single dispatches.
 
 import { describe, expect, it } from 'vitest';
+import { MAX_BATCH_JOBS } from '../../src/protocol.ts';
 import { dispatchBatch, patchRegistration, registerStubQueue, scriptStub, signedFetch, stubRequests, stubStats, uniqueQueue } from './helpers.ts';
 
 describe('batched dispatch', () => {
@@ -66,7 +67,7 @@ describe('batched dispatch', () => {
     expect(((await duplicate.json()) as { error: { details: { field: string }[] } }).error.details).toEqual([
       expect.objectContaining({ field: 'jobs[1].jobId' }),
     ]);
-    const tooMany = await send({ queueName, jobs: Array.from({ length: 65 }, (_, i) => ({ jobId: `j${i}`, data: {}, attemptsMade: 0 })) });
+    const tooMany = await send({ queueName, jobs: Array.from({ length: MAX_BATCH_JOBS + 1 }, (_, i) => ({ jobId: `j${i}`, data: {}, attemptsMade: 0 })) });
     expect(tooMany.status).toBe(400);
     const badJob = await send({ queueName, jobs: [{ jobId: 'y', data: {}, attemptsMade: -1 }] });
     expect(((await badJob.json()) as { error: { details: { field: string }[] } }).error.details[0].field).toBe('jobs[0].attemptsMade');

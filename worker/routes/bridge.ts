@@ -6,11 +6,13 @@ import {
   MAX_CONTROL_BODY_BYTES,
   MAX_JOB_BODY_BYTES,
   type DispatchBatchLine,
+  type DispatchOutcome,
   type DispatchRequest,
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
 import { featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
+import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
 import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
@@ -22,6 +24,10 @@ import { listRegistrations, registrationsEtag } from '../registry.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;
+
+const OVERLOADED: DispatchOutcome = { outcome: 'throttled', retryAfterMs: OVERLOADED_RETRY_AFTER_MS, reason: 'busy' };
+
+const ndjson = (body: BodyInit): Response => new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
 
 const ifNoneMatches = (header: string | undefined, etag: string): boolean =>
   header !== undefined && header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
@@ -39,17 +45,26 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const job = parsed.value;
     const signer = featureSigner(c.env);
-    const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
-    const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
-    return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report)));
+    if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
+    try {
+      const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
+      const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
+      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report)));
+    } finally {
+      leaveDispatches(1);
+    }
   })
   .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), async (c) => {
     const parsed = parseDispatchBatch(parseJsonBody(c, c.get('rawBody')));
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const { queueName, jobs } = parsed.value;
     const signer = featureSigner(c.env);
+    if (!enterDispatches(jobs.length)) return ndjson(jobs.map((job) => JSON.stringify({ jobId: job.jobId, ...OVERLOADED })).join('\n') + '\n');
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
-    const first = await coordinator.acquireMany(jobs.map((job) => job.jobId));
+    const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
+      leaveDispatches(jobs.length);
+      throw error;
+    });
     const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch));
     const slotFor = (job: DispatchRequest, index: number): Promise<AcquireResult> | AcquireResult => {
       if (first.status !== 'granted') return first;
@@ -65,9 +80,12 @@ export const bridgeRoutes = new Hono<AppEnv>()
         const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
         await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
       }),
-    ).finally(() => writer.close());
+    ).finally(() => {
+      leaveDispatches(jobs.length);
+      return writer.close();
+    });
     c.executionCtx.waitUntil(work.catch((error: unknown) => console.error('batch dispatch failed', { queue: queueName, error: String(error) })));
-    return new Response(readable, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
+    return ndjson(readable);
   })
   .post('/heartbeat', bridgeAuth(MAX_CONTROL_BODY_BYTES), async (c) => {
     const parsed = parseHeartbeat(parseJsonBody(c, c.get('rawBody')));
