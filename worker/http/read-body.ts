@@ -7,8 +7,29 @@ import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../er
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
+/** How far past the limit a declared body is still read to the end before the 413. */
+const DRAIN_FACTOR = 4;
+
+export interface ReadBodyOptions {
+  /**
+   * Read an oversized body (up to DRAIN_FACTOR × the limit) to its end before answering 413, so a
+   * client still sending gets the 413 and not a reset connection. Only for routes whose caller is
+   * already authenticated: it costs reading what will be thrown away.
+   */
+  drainOversized?: boolean;
+}
+
+const drained = async (request: Request, limitBytes: number): Promise<boolean> => {
+  const declared = Number(request.headers.get('Content-Length'));
+  if (!request.body || !Number.isFinite(declared) || declared <= limitBytes || declared > limitBytes * DRAIN_FACTOR) return false;
+  const reader = request.body.getReader();
+  while (!(await reader.read()).done);
+  return true;
+};
+
 /** The raw body text, rejecting anything over `limitBytes` with 413. */
-export const readRawBody = async (c: Context, limitBytes: number): Promise<string> => {
+export const readRawBody = async (c: Context, limitBytes: number, { drainOversized = false }: ReadBodyOptions = {}): Promise<string> => {
+  if (drainOversized && (await drained(c.req.raw, limitBytes))) throw new PayloadTooLargeError(limitBytes);
   const text = await readLimitedText(c.req.raw, limitBytes);
   if (text === undefined) throw new PayloadTooLargeError(limitBytes);
   return text;
@@ -25,5 +46,5 @@ export const parseJsonBody = (c: Context, raw: string): unknown => {
   }
 };
 
-export const readJsonBody = async (c: Context, limitBytes: number): Promise<unknown> =>
-  parseJsonBody(c, await readRawBody(c, limitBytes));
+export const readJsonBody = async (c: Context, limitBytes: number, options?: ReadBodyOptions): Promise<unknown> =>
+  parseJsonBody(c, await readRawBody(c, limitBytes, options));

@@ -32,7 +32,7 @@ const storeUnavailable = () => new ApiError(503, 'store_unavailable', 'the regis
 
 const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode']) => {
   const name = queueName(c);
-  const input = await readJsonBody(c, MAX_CONTROL_BODY_BYTES);
+  const input = await readJsonBody(c, MAX_CONTROL_BODY_BYTES, { drainOversized: true });
   const result = await c.env.QUEUE_COORDINATOR.getByName(name).writeRegistration({
     name,
     input,

@@ -27,7 +27,7 @@ const producerAuth = requireBearer('PRODUCER_TOKEN', 'producer');
 export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:name/jobs', producerAuth, async (c) => {
   const queue = c.req.param('name');
   if (!isValidQueueName(queue)) throw new ValidationError([queueNameError('queue')]);
-  const body = parseEnqueueBody(await readJsonBody(c, MAX_JOB_BODY_BYTES));
+  const body = parseEnqueueBody(await readJsonBody(c, MAX_JOB_BODY_BYTES, { drainOversized: true }));
   const registration = await readRegistration(c.env.REGISTRATIONS, queue);
   if (!registration) throw new NotFoundError(`queue '${queue}' is not registered`);
   const data = serialiseJobData(body.data);
