@@ -2,13 +2,13 @@
 // of the three outcomes is an infrastructure fault, never a verdict on the job.
 
 import type { DispatchOutcome } from '../src/protocol.ts';
+import { isPlainObject } from '../src/json.ts';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isDuration = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 /** The outcome in `value`, or undefined when it is malformed. */
 export const parseDispatchOutcome = (value: unknown): DispatchOutcome | undefined => {
-  if (!isObject(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   switch (value.outcome) {
     case 'completed':
       return 'result' in value || isDuration(value.durationMs)
@@ -16,7 +16,7 @@ export const parseDispatchOutcome = (value: unknown): DispatchOutcome | undefine
         : undefined;
     case 'failed': {
       const error = value.error;
-      if (typeof value.retryable !== 'boolean' || !isObject(error) || typeof error.message !== 'string') return undefined;
+      if (typeof value.retryable !== 'boolean' || !isPlainObject(error) || typeof error.message !== 'string') return undefined;
       return {
         outcome: 'failed',
         retryable: value.retryable,

@@ -12,6 +12,7 @@ import {
   type HeartbeatRequest,
 } from '../src/protocol.ts';
 import { Signer } from '../src/signing.ts';
+import { parseJsonOrUndefined } from '../src/json.ts';
 import { parseDispatchOutcome } from './dispatch-outcome.ts';
 
 const CONTROL_TIMEOUT_MS = 10_000;
@@ -74,14 +75,6 @@ const snippet = (body: string): string => {
   return body.slice(0, ERROR_SNIPPET_CHARS);
 };
 
-const parseJson = (body: string): unknown => {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-};
-
 export class EdgeClient {
   readonly #base: URL;
   readonly #signer: Signer;
@@ -111,7 +104,7 @@ export class EdgeClient {
       return { changed: false };
     }
     this.#expectStatus(response, 200);
-    const registrations = (parseJson(response.body) as { registrations?: unknown } | undefined)?.registrations;
+    const registrations = (parseJsonOrUndefined(response.body) as { registrations?: unknown } | undefined)?.registrations;
     if (!Array.isArray(registrations)) throw this.#fault(new EdgeRequestError('edge answered /internal/registrations without a registrations array'));
     this.#onResult({ ok: true, latencyMs });
     const newEtag = response.headers.etag;
@@ -130,7 +123,7 @@ export class EdgeClient {
       timeoutMs,
       onResponseStart: onAccepted,
       onLine: (line) => {
-        const parsed = parseJson(line) as { jobId?: unknown } | undefined;
+        const parsed = parseJsonOrUndefined(line) as { jobId?: unknown } | undefined;
         const outcome = parseDispatchOutcome(parsed);
         if (!outcome || typeof parsed?.jobId !== 'string' || !waiting.delete(parsed.jobId)) {
           malformed ??= line;

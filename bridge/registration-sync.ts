@@ -3,6 +3,7 @@
 // (a newer edge) by ignoring them rather than dropping the queue.
 
 import type { Registration, RegistrationDefaults } from '../src/protocol.ts';
+import { isPlainObject } from '../src/json.ts';
 import { defaultSpec, isValidQueueName, resolveRegistration } from '../src/registration.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { Logger } from './logger.ts';
@@ -14,17 +15,15 @@ const BACKOFF_FIELDS = ['type', 'delayMs', 'maxDelayMs', 'jitter'] as const;
 
 type Loose = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Loose => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const pick = (source: Loose, fields: readonly string[]): Loose =>
   Object.fromEntries(fields.filter((field) => source[field] !== undefined).map((field) => [field, source[field]]));
 
 /** The fields this bridge understands, in the shape resolveRegistration takes. */
 const knownFields = (item: Loose): Loose => {
   const input = pick(item, REGISTRATION_FIELDS);
-  if (isObject(item.retry)) {
+  if (isPlainObject(item.retry)) {
     const retry = pick(item.retry, RETRY_FIELDS);
-    if (isObject(item.retry.backoff)) retry.backoff = pick(item.retry.backoff, BACKOFF_FIELDS);
+    if (isPlainObject(item.retry.backoff)) retry.backoff = pick(item.retry.backoff, BACKOFF_FIELDS);
     input.retry = retry;
   }
   return input;
@@ -57,8 +56,8 @@ export class RegistrationSync {
   }
 
   #accept(item: unknown): Registration[] {
-    const name = isObject(item) ? item.name : undefined;
-    if (!isObject(item) || !isValidQueueName(name)) {
+    const name = isPlainObject(item) ? item.name : undefined;
+    if (!isPlainObject(item) || !isValidQueueName(name)) {
       this.#options.logger.warn('ignoring a registration without a valid name', { name: String(name) });
       return [];
     }

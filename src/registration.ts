@@ -1,6 +1,7 @@
 // Validation and defaults for registrations, one error per bad field. Shared by the edge (admin
 // route) and anyone who wants to check a registration before sending it.
 
+import { isPlainObject } from './json.ts';
 import {
   DEFAULT_FEATURE_PATH,
   LIMITS,
@@ -31,9 +32,6 @@ export const queueNameError = (field = 'name'): FieldError => ({
   field,
   message: `must match ${QUEUE_NAME_PATTERN.source} (lowercase letters, digits, '-' and '_', at most 63 characters)`,
 });
-
-export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The spec a brand-new queue gets for every field its creator leaves out. */
 export const defaultSpec = (name: string, defaults: RegistrationDefaults): RegistrationSpec => ({

@@ -1,7 +1,7 @@
 // Checks the seed-shaped body the edge sends a feature: { jobId, queueName, data, attemptsMade }.
 
 import type { FeatureJobRequest } from '../protocol.ts';
-import { isPlainObject } from '../registration.ts';
+import { isPlainObject } from '../json.ts';
 
 export type ParseResult = { ok: true; value: FeatureJobRequest } | { ok: false; message: string };
 

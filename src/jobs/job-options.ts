@@ -3,7 +3,8 @@
 // BullMQ options the job is stored with.
 
 import { LIMITS, type BackoffType, type FieldError, type RetryPolicy } from '../protocol.ts';
-import { BACKOFF_TYPES, FieldChecker, isPlainObject, type ValidationResult } from '../registration.ts';
+import { isPlainObject } from '../json.ts';
+import { BACKOFF_TYPES, FieldChecker, type ValidationResult } from '../registration.ts';
 import { MAX_JOB_DELAY_MS, MAX_JOB_ID_LENGTH, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.ts';
 
 /** BullMQ's backoff option as stored on a job. */

@@ -1,6 +1,7 @@
 // Turns a feature API's answer into a dispatch outcome (ARCHITECTURE.md, "Classification").
 
 import { parseRetryAfter } from '../../src/backoff.ts';
+import { isPlainObject, parseJsonOrUndefined } from '../../src/json.ts';
 import type { DispatchOutcome } from '../../src/protocol.ts';
 
 /** A feature's Retry-After is honoured up to this; longer asks become this. */
@@ -14,28 +15,19 @@ export const snippet = (text: string): string => {
   return flat.length > SNIPPET_LENGTH ? `${flat.slice(0, SNIPPET_LENGTH)}…` : flat;
 };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A human message from whatever a feature put in `error`: a string, `{ message }`, or anything else. */
 export const errorMessage = (error: unknown, fallback: string): string => {
   if (typeof error === 'string' && error) return error;
-  if (isObject(error) && typeof error.message === 'string' && error.message) return error.message;
+  if (isPlainObject(error) && typeof error.message === 'string' && error.message) return error.message;
   if (error !== undefined && error !== null) return snippet(JSON.stringify(error));
   return fallback;
 };
 
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 /** The message for a non-2xx answer: the body's `error`/`message` if JSON, else a snippet. */
 const failureMessage = (status: number, text: string): string => {
-  const body = parseJson(text);
-  const detail = isObject(body) ? errorMessage(body.error ?? body.message, snippet(text)) : snippet(text);
+  const body = parseJsonOrUndefined(text);
+  const detail = isPlainObject(body) ? errorMessage(body.error ?? body.message, snippet(text)) : snippet(text);
   return detail ? `feature API answered ${status}: ${detail}` : `feature API answered ${status}`;
 };
 
@@ -46,9 +38,9 @@ export const classifyFeatureResponse = (status: number, headers: Headers, text: 
     return { outcome: 'throttled', retryAfterMs: wait, reason: 'feature' };
   }
   if (status >= 200 && status < 300) {
-    const body = parseJson(text);
-    if (isObject(body) && body.success === true) return { outcome: 'completed', result: body.result ?? null, durationMs };
-    if (isObject(body) && body.success === false) {
+    const body = parseJsonOrUndefined(text);
+    if (isPlainObject(body) && body.success === true) return { outcome: 'completed', result: body.result ?? null, durationMs };
+    if (isPlainObject(body) && body.success === false) {
       return {
         outcome: 'failed',
         retryable: body.retryable !== false,

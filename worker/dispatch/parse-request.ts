@@ -1,17 +1,17 @@
 // Field-by-field checks for the bridge's dispatch and heartbeat bodies.
 
 import { MAX_BATCH_JOBS, type BridgeWorkerStatus, type DispatchRequest, type FieldError, type HeartbeatRequest } from '../../src/protocol.ts';
+import { isPlainObject } from '../../src/json.ts';
 import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.ts';
 
 const MAX_ID_LENGTH = 256;
 const MAX_HEARTBEAT_WORKERS = 1000;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isShortString = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
 export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRequest> => {
-  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
   const errors: FieldError[] = [];
   if (!isShortString(body.jobId)) errors.push({ field: 'jobId', message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters` });
   if (!isValidQueueName(body.queueName)) errors.push(queueNameError('queueName'));
@@ -32,7 +32,7 @@ export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRe
 
 /** A batch is one queue's jobs; each job is checked like a single dispatch, its errors prefixed. */
 export const parseDispatchBatch = (body: unknown): ValidationResult<{ queueName: string; jobs: DispatchRequest[] }> => {
-  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
   if (!isValidQueueName(body.queueName)) return { ok: false, errors: [queueNameError('queueName')] };
   if (!Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH_JOBS) {
     return { ok: false, errors: [{ field: 'jobs', message: `must be an array of 1 to ${MAX_BATCH_JOBS} jobs` }] };
@@ -42,7 +42,7 @@ export const parseDispatchBatch = (body: unknown): ValidationResult<{ queueName:
   const jobs: DispatchRequest[] = [];
   const seen = new Set<string>();
   body.jobs.forEach((job: unknown, i: number) => {
-    const parsed = parseDispatchRequest(isObject(job) ? { ...job, queueName } : job);
+    const parsed = parseDispatchRequest(isPlainObject(job) ? { ...job, queueName } : job);
     if (!parsed.ok) errors.push(...parsed.errors.map((e) => ({ field: `jobs[${i}].${e.field}`, message: e.message })));
     else if (seen.has(parsed.value.jobId)) errors.push({ field: `jobs[${i}].jobId`, message: 'appears twice in the batch' });
     else {
@@ -54,7 +54,7 @@ export const parseDispatchBatch = (body: unknown): ValidationResult<{ queueName:
 };
 
 export const parseHeartbeat = (body: unknown): ValidationResult<HeartbeatRequest> => {
-  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
   const errors: FieldError[] = [];
   if (!isShortString(body.bridgeId)) errors.push({ field: 'bridgeId', message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters` });
   if (typeof body.startedAt !== 'string' || Number.isNaN(Date.parse(body.startedAt))) errors.push({ field: 'startedAt', message: 'must be an ISO date string' });
@@ -63,11 +63,11 @@ export const parseHeartbeat = (body: unknown): ValidationResult<HeartbeatRequest
     errors.push({ field: 'workers', message: `must be an array of at most ${MAX_HEARTBEAT_WORKERS} entries` });
   } else {
     body.workers.forEach((worker: unknown, i: number) => {
-      if (!isObject(worker) || !isValidQueueName(worker.queue) || typeof worker.running !== 'boolean' || !isCount(worker.concurrency)) {
+      if (!isPlainObject(worker) || !isValidQueueName(worker.queue) || typeof worker.running !== 'boolean' || !isCount(worker.concurrency)) {
         errors.push({ field: `workers[${i}]`, message: 'must be { queue, running: boolean, concurrency: integer, counts? }' });
         return;
       }
-      const counts = isObject(worker.counts) ? worker.counts : undefined;
+      const counts = isPlainObject(worker.counts) ? worker.counts : undefined;
       workers.push({
         queue: worker.queue,
         running: worker.running,

@@ -1,7 +1,7 @@
 // The body of POST /queues/:name/jobs: `{ name?, data, opts? }`, one error per bad field.
 
 import type { FieldError } from '../../src/protocol.ts';
-import { isPlainObject } from '../../src/registration.ts';
+import { isPlainObject } from '../../src/json.ts';
 import { jobNameError, parseJobOptions, type JobOptions } from '../../src/jobs/job-options.ts';
 import { ValidationError } from '../errors.ts';
 
