@@ -2,7 +2,7 @@
 // start-up attempt reports them all. Secret values never appear in messages.
 
 import { hostname } from 'node:os';
-import type { RegistrationDefaults } from '../src/protocol.ts';
+import { DEFAULT_RESULT_MAX_BYTES, type RegistrationDefaults } from '../src/protocol.ts';
 import { parseRegistrationDefaults } from '../src/registration.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
@@ -17,6 +17,8 @@ export const DEFAULT_SYNC_INTERVAL_MS = 2_000;
 const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9_{}.-]{1,64}$/;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
 const MIN_SECRET_LENGTH = 16;
+/** The edge answers at most a megabyte of a feature's answer; a larger limit could never apply. */
+const MAX_RESULT_MAX_BYTES = 1024 * 1024;
 const MAX_BRIDGE_ID_LENGTH = 256;
 const HOUR_S = 60 * 60;
 const DAY_S = 24 * HOUR_S;
@@ -54,6 +56,8 @@ export interface BridgeConfig {
   lockDurationMs: number;
   completedRetention: Retention;
   failedRetention: Retention;
+  /** RESULT_MAX_BYTES: results larger than this as JSON are stored as `{ resultTruncated: <bytes> }`. */
+  resultMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +190,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     lockDurationMs: env.int('BRIDGE_LOCK_DURATION_MS', 30_000, 1_000, 10 * 60_000),
     completedRetention: readRetention(env, 'COMPLETED', 1_000, DAY_S),
     failedRetention: readRetention(env, 'FAILED', 10_000, 14 * DAY_S),
+    resultMaxBytes: env.int('RESULT_MAX_BYTES', DEFAULT_RESULT_MAX_BYTES, 0, MAX_RESULT_MAX_BYTES),
   };
   if (env.problems.length > 0) throw new ConfigError(env.problems);
   return config;

@@ -4,6 +4,7 @@
 //   failed, final       → UnrecoverableError; fails at once with the feature's message
 //   throttled           → hold the queue off, RateLimitError: back to waiting, no attempt charged
 //   edge fault          → the same, with a growing hold-off; the job is not to blame
+//   undispatchable      → UnrecoverableError naming the rule, before any dispatch: the job is to blame
 // Throttling uses BullMQ's rate-limit path (Queue.rateLimit + RateLimitError): it moves the job
 // back to the head of *waiting* without touching attemptsMade (moveJobFromActiveToWait), and the
 // hold-off stops fetching for every worker of the queue, in every bridge. The alternative,
@@ -12,7 +13,10 @@
 
 import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { computeBackoffDelay } from '../src/backoff.ts';
-import type { BackoffPolicy, DispatchOutcome, Registration } from '../src/protocol.ts';
+import { dispatchProblem } from '../src/jobs/dispatchable.ts';
+import { MAX_JOB_NAME_LENGTH } from '../src/jobs/limits.ts';
+import { MAX_ERROR_MESSAGE_BYTES, type BackoffPolicy, type DispatchOutcome, type DispatchRequest, type Registration } from '../src/protocol.ts';
+import { truncateUtf8 } from '../src/text.ts';
 import type { Dispatcher } from './dispatch-batcher.ts';
 import type { Logger } from './logger.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
@@ -24,16 +28,35 @@ const MAX_HOLD_OFF_MS = 60_000;
 /** Edge unreachable or answering nonsense: 250 ms, doubling, at most 5 s between tries. */
 const EDGE_FAULT_BACKOFF: BackoffPolicy = { type: 'exponential', delayMs: 250, maxDelayMs: 5_000, jitter: 0.2 };
 
+/**
+ * Failures BullMQ stores with the job (failedReason, stacktrace) are the feature's or the job's: the
+ * message is kept to MAX_ERROR_MESSAGE_BYTES, and our own stack, which says nothing about them, is
+ * dropped (BullMQ stores a stack only when there is one).
+ */
+const storable = <E extends Error>(error: E): E => {
+  error.stack = '';
+  return error;
+};
+
 /** A retryable failure reported by the feature (or by the edge calling it). */
 export class JobAttemptError extends Error {
   readonly status?: number;
 
   constructor(message: string, status?: number) {
-    super(message);
+    super(truncateUtf8(message, MAX_ERROR_MESSAGE_BYTES));
     this.name = 'JobAttemptError';
     this.status = status;
+    storable(this);
   }
 }
+
+const finalFailure = (message: string): UnrecoverableError => storable(new UnrecoverableError(truncateUtf8(message, MAX_ERROR_MESSAGE_BYTES)));
+
+/** A result over `maxBytes` of JSON is not stored; the job still completes, so the feature is not called again. */
+export const storableResult = (result: unknown, maxBytes: number): unknown => {
+  const bytes = Buffer.byteLength(JSON.stringify(result ?? null));
+  return bytes > maxBytes ? { resultTruncated: bytes } : result;
+};
 
 /** Counts consecutive edge faults of one queue so its hold-off grows, and resets on a good answer. */
 export class FaultBackoff {
@@ -59,13 +82,15 @@ export interface ProcessorContext {
   faults: FaultBackoff;
   /** Aborted when the bridge gives up waiting for in-flight jobs at shutdown. */
   shutdown: AbortSignal;
+  /** RESULT_MAX_BYTES: the largest result kept as a job's return value. */
+  resultMaxBytes: number;
   logger: Logger;
 }
 
 const clampHoldOff = (ms: number): number => Math.min(Math.max(Math.round(ms), MIN_HOLD_OFF_MS), MAX_HOLD_OFF_MS);
 
 export const createProcessor = (context: ProcessorContext) => {
-  const { queueName, edge, holdOff, faults, shutdown, logger } = context;
+  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, logger } = context;
 
   const requeue = async (holdOffMs: number): Promise<never> => {
     await holdOff(holdOffMs);
@@ -75,12 +100,25 @@ export const createProcessor = (context: ProcessorContext) => {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
     const registration = context.registration();
     applyRetryPolicy(job, registration.retry);
+    const request: DispatchRequest = {
+      jobId: job.id ?? '',
+      queueName,
+      data: job.data,
+      attemptsMade: job.attemptsMade,
+      // The name is only informational at the edge; an outsized one is left behind, not failed for.
+      ...(job.name && job.name.length <= MAX_JOB_NAME_LENGTH ? { name: job.name } : {}),
+    };
+    const problem = dispatchProblem(request);
+    if (problem) {
+      logger.warn('job cannot be dispatched; failed without retrying', { jobId: job.id, problem });
+      throw finalFailure(`job cannot be dispatched: ${problem}`);
+    }
     let outcome: DispatchOutcome;
     try {
-      outcome = await edge.dispatch(
-        { jobId: job.id ?? '', queueName, data: job.data, attemptsMade: job.attemptsMade, ...(job.name ? { name: job.name } : {}) },
-        { timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS, signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown },
-      );
+      outcome = await edge.dispatch(request, {
+        timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS,
+        signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown,
+      });
     } catch (error) {
       // Shutting down: hand the job straight back to waiting for the next bridge.
       if (shutdown.aborted) throw new RateLimitError();
@@ -92,12 +130,12 @@ export const createProcessor = (context: ProcessorContext) => {
     faults.reset();
     switch (outcome.outcome) {
       case 'completed':
-        return outcome.result;
+        return storableResult(outcome.result, resultMaxBytes);
       case 'throttled':
         logger.debug('throttled; job back to waiting', { jobId: job.id, retryAfterMs: outcome.retryAfterMs, reason: outcome.reason });
         return requeue(clampHoldOff(outcome.retryAfterMs));
       case 'failed':
-        if (!outcome.retryable) throw new UnrecoverableError(outcome.error.message);
+        if (!outcome.retryable) throw finalFailure(outcome.error.message);
         throw new JobAttemptError(outcome.error.message, outcome.error.status);
     }
   };

@@ -24,7 +24,7 @@ const MAX_STALLED_COUNT = 20;
 
 export type RunnerConfig = Pick<
   BridgeConfig,
-  'queuePrefix' | 'bridgeId' | 'workerConcurrency' | 'lockDurationMs' | 'completedRetention' | 'failedRetention'
+  'queuePrefix' | 'bridgeId' | 'workerConcurrency' | 'lockDurationMs' | 'completedRetention' | 'failedRetention' | 'resultMaxBytes'
 >;
 
 export interface RunnerContext {
@@ -125,6 +125,7 @@ export class QueueRunner {
       holdOff: (ms) => this.#holdOff(ms),
       faults: this.#faults,
       shutdown: this.#shutdown.signal,
+      resultMaxBytes: config.resultMaxBytes,
       logger: this.#logger,
     });
     const worker = new Worker(this.name, processor, {

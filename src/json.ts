@@ -12,3 +12,57 @@ export const parseJsonOrUndefined = (text: string): unknown => {
     return undefined;
   }
 };
+
+/** A number as written (`1e400`, `12345678901234567890`) and what parsing made of it. */
+export interface InexactNumber {
+  source: string;
+  parsed: number;
+  /** Where it stood, as `.a[2].b` from the top of the document. */
+  path: string;
+}
+
+/** `-1.50e3` → `-15e2`: sign, significant digits and exponent, so equal values compare equal as text. */
+const canonicalDecimal = (text: string): string => {
+  const match = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match) return text;
+  const [, sign, whole, fraction = '', exponent = '0'] = match;
+  let digits = `${whole}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  let power = Number(exponent) - fraction.length;
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  power += trailing;
+  return `${sign}${digits}e${power}`;
+};
+
+/** Whether `parsed` is exactly the number `source` wrote: finite, and the same decimal once printed again. */
+const isExact = (source: string, parsed: number): boolean => Number.isFinite(parsed) && canonicalDecimal(source) === canonicalDecimal(String(parsed));
+
+const findInexact = (value: unknown, path: string, marks: Map<object, InexactNumber>): InexactNumber | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const mark = marks.get(value);
+  if (mark) return { ...mark, path };
+  for (const [key, child] of Object.entries(value)) {
+    const found = findInexact(child, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, marks);
+    if (found) return found;
+  }
+  return undefined;
+};
+
+/**
+ * JSON.parse that also reports the first number the text wrote but a double cannot hold: `1e400`
+ * (Infinity, which JSON then stores as null) or `12345678901234567890` (silently rounded). Such data
+ * must be refused, not changed. Throws SyntaxError like JSON.parse.
+ */
+export const parseJsonWithExactNumbers = (text: string): { value: unknown; inexact?: InexactNumber } => {
+  const marks = new Map<object, InexactNumber>();
+  // The reviver's third argument (the source text of primitives) is in V8 since 11.4: Node ≥ 21, workerd.
+  const value: unknown = JSON.parse(text, (_key, parsed: unknown, context?: { source?: string }) => {
+    if (typeof parsed !== 'number' || context?.source === undefined || isExact(context.source, parsed)) return parsed;
+    const marker = {};
+    marks.set(marker, { source: context.source, parsed, path: '' });
+    return marker;
+  });
+  if (marks.size === 0) return { value };
+  return { value, inexact: findInexact(value, '', marks) };
+};

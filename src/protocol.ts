@@ -22,6 +22,10 @@ export const MAX_BATCH_JOBS = 6;
 export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 /** Largest admin or heartbeat request body. */
 export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+/** An error message is stored and returned up to this size (UTF-8); the rest is cut. */
+export const MAX_ERROR_MESSAGE_BYTES = 1024;
+/** A job's stored result beyond this many bytes of JSON is replaced by `{ resultTruncated: <bytes> }` (RESULT_MAX_BYTES). */
+export const DEFAULT_RESULT_MAX_BYTES = 64 * 1024;
 /** Signed requests older or newer than this are rejected (replay window). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 

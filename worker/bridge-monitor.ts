@@ -27,23 +27,27 @@ export class BridgeMonitor extends DurableObject<Env> {
   async heartbeat(heartbeat: HeartbeatRequest): Promise<void> {
     const bridges = await this.#load();
     const now = Date.now();
-    bridges[heartbeat.bridgeId] = { ...heartbeat, lastSeenAt: new Date(now).toISOString() };
-    for (const [id, record] of Object.entries(bridges)) {
-      if (now - Date.parse(record.lastSeenAt) > FORGET_AFTER_MS) delete bridges[id];
+    bridges.set(heartbeat.bridgeId, { ...heartbeat, lastSeenAt: new Date(now).toISOString() });
+    for (const [id, record] of bridges) {
+      if (now - Date.parse(record.lastSeenAt) > FORGET_AFTER_MS) bridges.delete(id);
     }
     await this.ctx.storage.put(BRIDGES_KEY, bridges);
   }
 
   async summary(): Promise<BridgeSummary> {
     const now = Date.now();
-    const bridges = Object.values(await this.#load())
+    const bridges = [...(await this.#load()).values()]
       .map((record) => ({ ...record, stale: now - Date.parse(record.lastSeenAt) > BRIDGE_STALE_AFTER_MS }))
       .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
     const lastSeenAt = bridges[0]?.lastSeenAt ?? null;
     return { lastSeenAt, stale: bridges.every((b) => b.stale), bridges };
   }
 
-  async #load(): Promise<Record<string, BridgeRecord>> {
-    return (await this.ctx.storage.get<Record<string, BridgeRecord>>(BRIDGES_KEY)) ?? {};
+  /** A Map, so a bridge id such as `__proto__` is a key like any other, not the object's prototype. */
+  async #load(): Promise<Map<string, BridgeRecord>> {
+    const stored = await this.ctx.storage.get<Map<string, BridgeRecord> | Record<string, BridgeRecord>>(BRIDGES_KEY);
+    if (stored instanceof Map) return stored;
+    // Written as a plain object before the Map.
+    return new Map(Object.entries(stored ?? {}));
   }
 }

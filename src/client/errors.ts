@@ -9,7 +9,10 @@ export type QueueClientErrorCode =
   | 'unknown_queue'
   /** A job name or option is wrong; `details` names each field. */
   | 'invalid_options'
-  /** The data cannot be turned into JSON (BigInt, cycles, a function, undefined). */
+  /**
+   * The data could not be dispatched faithfully: not JSON (BigInt, cycles, a function, undefined),
+   * nested deeper than MAX_JOB_DATA_DEPTH, or holding NaN/Infinity (JSON would store null).
+   */
   | 'unserialisable_data'
   /** The data is larger than MAX_JOB_DATA_BYTES as JSON. */
   | 'data_too_large'

@@ -5,7 +5,8 @@
 import { LIMITS, type BackoffType, type FieldError, type RetryPolicy } from '../protocol.ts';
 import { isPlainObject } from '../json.ts';
 import { BACKOFF_TYPES, FieldChecker, type ValidationResult } from '../registration.ts';
-import { MAX_JOB_DELAY_MS, MAX_JOB_ID_LENGTH, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.ts';
+import { customJobIdProblem } from './job-id.ts';
+import { MAX_JOB_DELAY_MS, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.ts';
 
 /** BullMQ's backoff option as stored on a job. */
 export type JobBackoff = {
@@ -53,12 +54,8 @@ const OPTION_FIELDS = new Set(['jobId', 'delay', 'priority', 'attempts', 'backof
 const BACKOFF_FIELDS = new Set(['type', 'delay', 'jitter']);
 
 const checkJobId = (check: FieldChecker, value: unknown, field: string): string | undefined => {
-  if (typeof value !== 'string' || value === '') return check.fail(field, 'must be a non-empty string');
-  if (value.length > MAX_JOB_ID_LENGTH) return check.fail(field, `must be at most ${MAX_JOB_ID_LENGTH} characters`);
-  // BullMQ's own rules: integers are its generated ids, ':' separates key parts.
-  if (String(Number.parseInt(value, 10)) === value) return check.fail(field, 'must not be an integer (BullMQ keeps those for its own ids)');
-  if (value.includes(':')) return check.fail(field, "must not contain ':'");
-  return value;
+  const problem = customJobIdProblem(value);
+  return problem ? check.fail(field, problem) : (value as string);
 };
 
 const checkBackoff = (check: FieldChecker, value: unknown, field: string): number | JobBackoff | undefined => {

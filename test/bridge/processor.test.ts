@@ -20,6 +20,7 @@ const REGISTRATION: Registration = {
 };
 
 type EdgeAnswer = DispatchOutcome | Error;
+const RESULT_MAX_BYTES = 1_000;
 
 const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {}) => {
   const holdOffs: number[] = [];
@@ -39,12 +40,20 @@ const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {})
     holdOff: async (ms) => void holdOffs.push(ms),
     faults: new FaultBackoff(),
     shutdown: shutdown.signal,
+    resultMaxBytes: RESULT_MAX_BYTES,
     logger: createLogger({ level: 'silent', format: 'json' }),
   });
   return { process, holdOffs, dispatched };
 };
 
-const fakeJob = (opts: Partial<Job['opts']> = {}): Job => ({ id: '7', name: 'welcome', data: { to: 'ada' }, attemptsMade: 0, opts: { attempts: 0, ...opts } }) as Job;
+const fakeJob = (opts: Partial<Job['opts']> = {}, fields: Partial<Job> = {}): Job =>
+  ({ id: '7', name: 'welcome', data: { to: 'ada' }, attemptsMade: 0, ...fields, opts: { attempts: 0, ...opts } }) as Job;
+
+const deep = (levels: number): unknown => {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+};
 
 describe('createProcessor', () => {
   it('completed: returns the result; the dispatch carries the seed fields', async () => {
@@ -109,5 +118,62 @@ describe('createProcessor', () => {
 
     await expect(process(fakeJob())).rejects.toBeInstanceOf(RateLimitError);
     expect(holdOffs).toEqual([]);
+  });
+
+  describe('poison jobs and stored text (issue 11)', () => {
+    it.each([
+      ['a 300-character id', { id: 'x'.repeat(300) }, /^job cannot be dispatched: jobId must be at most 256 characters/],
+      ["BullMQ's key name 'completed' as id", { id: 'completed' }, /^job cannot be dispatched: jobId must not be one of BullMQ's own key names/],
+      ['an id with CR/LF', { id: 'a\r\nb' }, /^job cannot be dispatched: jobId must contain only printable ASCII/],
+      ['data nested 5,377 levels', { data: deep(5_377) }, /^job cannot be dispatched: data must be nested at most 64 levels deep$/],
+      ['5 MiB of data', { data: 'x'.repeat(5 * 1024 * 1024) }, /^job cannot be dispatched: data must be at most \d+ bytes as JSON, got 5242882$/],
+      ['NaN in data', { data: { n: Number.NaN } }, /^job cannot be dispatched: data holds NaN at data\.n/],
+    ])('%s: fails at once, not retryable, never dispatched, its queue not held off', async (_case, fields, reason) => {
+      const { process, dispatched, holdOffs } = setup([]);
+
+      const error = await process(fakeJob({}, fields as Partial<Job>)).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(UnrecoverableError);
+      expect((error as Error).message).toMatch(reason);
+      expect(dispatched).toEqual([]);
+      expect(holdOffs).toEqual([]);
+    });
+
+    it('an outsized job name stays behind; the job still goes', async () => {
+      const { process, dispatched } = setup([{ outcome: 'completed', result: null, durationMs: 1 }]);
+
+      await process(fakeJob({}, { name: 'n'.repeat(10_000) }));
+
+      expect(dispatched).toHaveLength(1);
+      expect(dispatched[0]).not.toHaveProperty('name');
+    });
+
+    it("keeps a feature's error message to 1 KiB and stores no stack of ours", async () => {
+      const huge = 'E'.repeat(1_000_000);
+      const { process } = setup([
+        { outcome: 'failed', retryable: true, error: { message: huge }, durationMs: 1 },
+        { outcome: 'failed', retryable: false, error: { message: huge }, durationMs: 1 },
+      ]);
+
+      for (const expected of [JobAttemptError, UnrecoverableError]) {
+        const error = (await process(fakeJob()).catch((e: unknown) => e)) as Error;
+        expect(error).toBeInstanceOf(expected);
+        expect(new TextEncoder().encode(error.message).byteLength).toBeLessThanOrEqual(1024);
+        expect(error.message.startsWith('EEEE')).toBe(true);
+        // BullMQ stores job.stacktrace only from a non-empty stack.
+        expect(error.stack).toBe('');
+      }
+    });
+
+    it('a result over RESULT_MAX_BYTES completes as { resultTruncated }; one within it is kept', async () => {
+      const big = { blob: 'r'.repeat(RESULT_MAX_BYTES) };
+      const { process } = setup([
+        { outcome: 'completed', result: big, durationMs: 1 },
+        { outcome: 'completed', result: { ok: true }, durationMs: 1 },
+      ]);
+
+      expect(await process(fakeJob())).toEqual({ resultTruncated: JSON.stringify(big).length });
+      expect(await process(fakeJob())).toEqual({ ok: true });
+    });
   });
 });

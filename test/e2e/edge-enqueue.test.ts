@@ -161,6 +161,68 @@ describe('POST /queues/:name/jobs', () => {
     await expect(producer.addJob(name, {}, { attempts: 0 })).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
   });
 
+  describe('refuses jobs that could never be dispatched, writing nothing (issue 11)', () => {
+    const nothingWritten = async (name: string) => {
+      const client = redis.client();
+      try {
+        expect(await client.keys(`bull:${name}:*`)).toEqual([]);
+      } finally {
+        client.disconnect();
+      }
+    };
+
+    it.each(['wait', 'completed', 'meta'])("jobId '%s', one of BullMQ's own key names: 400, and the queue still works", async (jobId) => {
+      const { name } = await register(`key-${jobId}`);
+      const refused = await answer(await post(name, { data: {}, opts: { jobId } }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([expect.objectContaining({ field: 'opts.jobId', message: expect.stringContaining("BullMQ's own key names") })]);
+      await nothingWritten(name);
+      expect((await answer(await post(name, { data: { after: true } }))).status).toBe(201);
+    });
+
+    it.each([
+      ['NUL', 'order\u00001'],
+      ['CR/LF', 'order\r\n1'],
+      ['300 characters', 'o'.repeat(300)],
+    ])('a jobId with %s: 400 naming opts.jobId', async (_case, jobId) => {
+      const { name } = await register('bad-id');
+      const refused = await answer(await post(name, { data: {}, opts: { jobId } }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details[0].field).toBe('opts.jobId');
+      await nothingWritten(name);
+    });
+
+    it.each([
+      ['1e400', '{"data":{"amount":1e400}}', 'data.amount'],
+      ['12345678901234567890', '{"data":{"ids":[1,12345678901234567890]}}', 'data.ids[1]'],
+    ])('the number %s, which JSON would change: 400 naming where it stands', async (_case, body, field) => {
+      const { name } = await register('number');
+      const refused = await answer(await post(name, body));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([expect.objectContaining({ field, message: expect.stringContaining('send it as a string') })]);
+      await nothingWritten(name);
+    });
+
+    it('data nested 5,377 levels (an 11 KB body): 400', async () => {
+      const { name } = await register('deep');
+      const refused = await answer(await post(name, `{"data":${'['.repeat(5_377)}${']'.repeat(5_377)}}`));
+      expect(refused.status).toBe(400);
+      await nothingWritten(name);
+    });
+
+    it('bytes that are not UTF-8: 400 invalid_encoding', async () => {
+      const { name } = await register('utf8');
+      const bytes = Buffer.concat([Buffer.from('{"data":{"name":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
+      const response = await fetch(`${edge.url}/queues/${name}/jobs`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${PRODUCER_TOKEN}`, 'Content-Type': 'application/json' },
+        body: bytes,
+      });
+      expect(await answer(response)).toMatchObject({ status: 400, body: { error: { code: 'invalid_encoding' } } });
+      await nothingWritten(name);
+    });
+  });
+
   it('answers 413 for a body over the limit, and for data too large to dispatch later', async () => {
     const { name } = await register('large');
     const body = await answer(await post(name, { data: 'x'.repeat(MAX_JOB_BODY_BYTES) }));

@@ -152,6 +152,17 @@ describe.each(Object.entries(routes))('%s', (_route, { limitBytes, target }) => 
     await t.expectNothingStored();
   });
 
+  it('answers 400 to bytes that are not UTF-8, rather than store them as U+FFFD (issue 11)', async () => {
+    const t = await target();
+    const valid = new TextEncoder().encode(JSON.stringify(t.valid));
+    // An invalid byte inside the first string value: still JSON-shaped, but not text.
+    const at = valid.indexOf(0x22, valid.indexOf(0x3a)) + 1;
+    const bytes = new Uint8Array([...valid.slice(0, at), 0xff, 0xfe, ...valid.slice(at)]);
+    const error = await expectError(await t.send(bytes as unknown as string), 400);
+    expect(error.code).toBe('invalid_encoding');
+    await t.expectNothingStored();
+  });
+
   it('answers 415 to a valid JSON body sent as text/plain', async () => {
     const t = await target();
     const error = await expectError(await t.send(JSON.stringify(t.valid), { 'Content-Type': 'text/plain' }), 415);

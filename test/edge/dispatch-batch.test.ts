@@ -2,8 +2,9 @@
 // line as soon as it is done, under the same global limit as single dispatches.
 
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_JOBS } from '../../src/protocol.ts';
-import { dispatchBatch, patchRegistration, registerStubQueue, scriptStub, signedFetch, stubRequests, stubStats, uniqueQueue } from './helpers.ts';
+import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
+import { MAX_BATCH_JOBS, type DispatchBatchLine } from '../../src/protocol.ts';
+import { dispatch, dispatchBatch, patchRegistration, registerStubQueue, scriptStub, signedFetch, stubRequests, stubStats, uniqueQueue } from './helpers.ts';
 
 describe('batched dispatch', () => {
   it('answers every job with its own outcome, the fast ones before the slow one', async () => {
@@ -58,6 +59,56 @@ describe('batched dispatch', () => {
     expect(await stubRequests(queueName)).toHaveLength(0);
   });
 
+  it('answers a job it cannot take with its own failed line and runs the rest (issue 11)', async () => {
+    const queueName = uniqueQueue('batch-poison');
+    await registerStubQueue(queueName, { concurrency: 5 });
+    const longId = `order-${'x'.repeat(300)}`;
+    const body = JSON.stringify({
+      queueName,
+      jobs: [
+        { jobId: longId, data: {}, attemptsMade: 0 },
+        { jobId: 'good-1', data: { n: 1 }, attemptsMade: 0 },
+        { jobId: 'meta', data: {}, attemptsMade: 0 },
+        { jobId: 'line\r\nbreak', data: {}, attemptsMade: 0 },
+        { jobId: 'bad-count', data: {}, attemptsMade: -1 },
+        { jobId: 'good-2', data: { n: 2 }, attemptsMade: 0 },
+      ],
+    });
+
+    const response = await signedFetch('POST', '/internal/dispatch/batch', body);
+
+    expect(response.status).toBe(200);
+    const lines = (await response.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line) as DispatchBatchLine);
+    const byJob = new Map(lines.map((line) => [line.jobId, line]));
+    expect(lines).toHaveLength(6);
+    expect(byJob.get(longId)).toMatchObject({ outcome: 'failed', retryable: false, error: { message: expect.stringMatching(/^the edge cannot take this job: jobId must be at most 256/) } });
+    expect(byJob.get('meta')).toMatchObject({ outcome: 'failed', retryable: false, error: { message: expect.stringContaining("BullMQ's own key names") } });
+    expect(byJob.get('line\r\nbreak')).toMatchObject({ outcome: 'failed', retryable: false, error: { message: expect.stringContaining('printable ASCII') } });
+    expect(byJob.get('bad-count')).toMatchObject({ outcome: 'failed', retryable: false, error: { message: expect.stringContaining('attemptsMade') } });
+    expect(byJob.get('good-1')).toMatchObject({ outcome: 'completed' });
+    expect(byJob.get('good-2')).toMatchObject({ outcome: 'completed' });
+    expect((await stubRequests(queueName)).map((r) => (r.body as { jobId: string }).jobId).sort()).toEqual(['good-1', 'good-2']);
+  });
+
+  it('refuses a job whose data is over the one-job limit inside a large batch', async () => {
+    const queueName = uniqueQueue('batch-big');
+    await registerStubQueue(queueName);
+    const lines = await dispatchBatch(queueName, [{ jobId: 'big', data: 'x'.repeat(MAX_JOB_DATA_BYTES + 1) }, { jobId: 'small' }]);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ jobId: 'big', outcome: 'failed', retryable: false }),
+        expect.objectContaining({ jobId: 'small', outcome: 'completed' }),
+      ]),
+    );
+  });
+
+  it('the single route answers a job it cannot take with a failed outcome, not a 400', async () => {
+    const queueName = uniqueQueue('single-poison');
+    await registerStubQueue(queueName);
+    expect(await dispatch({ queueName, jobId: 'wait' })).toMatchObject({ outcome: 'failed', retryable: false, durationMs: 0 });
+    expect(await stubRequests(queueName)).toHaveLength(0);
+  });
+
   it('rejects a bad batch before running any of it', async () => {
     const queueName = uniqueQueue('batch-bad');
     await registerStubQueue(queueName);
@@ -69,8 +120,9 @@ describe('batched dispatch', () => {
     ]);
     const tooMany = await send({ queueName, jobs: Array.from({ length: MAX_BATCH_JOBS + 1 }, (_, i) => ({ jobId: `j${i}`, data: {}, attemptsMade: 0 })) });
     expect(tooMany.status).toBe(400);
-    const badJob = await send({ queueName, jobs: [{ jobId: 'y', data: {}, attemptsMade: -1 }] });
-    expect(((await badJob.json()) as { error: { details: { field: string }[] } }).error.details[0].field).toBe('jobs[0].attemptsMade');
+    // A job whose answer line could not be matched (no string id) makes the whole batch a 400.
+    const badJob = await send({ queueName, jobs: [{ jobId: 42, data: {}, attemptsMade: 0 }] });
+    expect(((await badJob.json()) as { error: { details: { field: string }[] } }).error.details[0].field).toBe('jobs[0].jobId');
     expect(await stubRequests(queueName)).toHaveLength(0);
   });
 });

@@ -52,6 +52,19 @@ describe('GET /internal/status', () => {
     expect(status.depthError).toMatch(/UPSTASH_REDIS_REST_URL/);
   });
 
+  it("keeps a feature's megabyte of error to 1 KiB, in the outcome and in lastError (issue 11)", async () => {
+    const name = uniqueQueue('status');
+    await registerStubQueue(name);
+    await scriptStub(name, [{ body: { success: false, error: 'E'.repeat(1_000_000) } }]);
+    const outcome = await dispatch({ queueName: name, jobId: 'loud-1' });
+    const kept = (message: string | undefined) => new TextEncoder().encode(message ?? '').byteLength;
+    expect(outcome).toMatchObject({ outcome: 'failed', retryable: true });
+    expect(kept(outcome.outcome === 'failed' ? outcome.error.message : undefined)).toBeLessThanOrEqual(1024);
+    const status = await queueStatus(name);
+    expect(status?.lastError?.message).toMatch(/^E+…$/);
+    expect(kept(status?.lastError?.message)).toBeLessThanOrEqual(1024);
+  });
+
   it('counts dispatches by outcome, with latency and the last error', async () => {
     const name = uniqueQueue('status');
     await registerStubQueue(name, { concurrency: 2 });
@@ -98,11 +111,19 @@ describe('GET /internal/status', () => {
 });
 
 describe('POST /internal/heartbeat', () => {
+  it("keeps a bridge whose id is '__proto__' like any other (issue 11)", async () => {
+    const startedAt = new Date().toISOString();
+    expect((await heartbeat({ bridgeId: '__proto__', startedAt, workers: [] })).status).toBe(204);
+    expect((await edgeStatus()).bridges.bridges.find((b) => b.bridgeId === '__proto__')).toMatchObject({ startedAt, stale: false });
+  });
+
   const valid = () => ({ bridgeId: uniqueQueue('bridge'), startedAt: new Date().toISOString(), workers: [] as unknown[] });
 
   it.each([
     ['bridgeId', { bridgeId: '' }],
     ['bridgeId', { bridgeId: 42 }],
+    ['bridgeId', { bridgeId: 'bridge\u0000one' }],
+    ['bridgeId', { bridgeId: 'bridge one' }],
     ['startedAt', { startedAt: 'at some point' }],
     ['workers', { workers: 'all of them' }],
     ['workers[0]', { workers: [{ queue: 'email', running: 'yes', concurrency: 1 }] }],

@@ -1,28 +1,70 @@
 // Field-by-field checks for the bridge's dispatch and heartbeat bodies.
 
-import { MAX_BATCH_JOBS, type BridgeWorkerStatus, type DispatchRequest, type FieldError, type HeartbeatRequest } from '../../src/protocol.ts';
+import {
+  MAX_BATCH_JOBS,
+  type BridgeWorkerStatus,
+  type DispatchOutcome,
+  type DispatchRequest,
+  type FieldError,
+  type HeartbeatRequest,
+} from '../../src/protocol.ts';
+import { dispatchableJobIdProblem } from '../../src/jobs/job-id.ts';
+import { dataSizeProblem } from '../../src/jobs/job-data.ts';
+import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
 import { isPlainObject } from '../../src/json.ts';
 import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.ts';
 
-const MAX_ID_LENGTH = 256;
 const MAX_HEARTBEAT_WORKERS = 1000;
+const MAX_BRIDGE_ID_LENGTH = 256;
+/** What the bridge itself accepts as BRIDGE_ID: printable, no spaces. */
+const BRIDGE_ID_PATTERN = /^[\x21-\x7e]+$/;
 
-const isShortString = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
-export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRequest> => {
-  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+/**
+ * A job the edge cannot take (an id BullMQ or HTTP headers cannot carry, data over the job limit).
+ * It is the job's fault, so it is answered with its own `failed` outcome, never by refusing the
+ * whole request: a refused request is an edge fault to the bridge, which would retry it forever.
+ */
+export interface JobRefusal {
+  jobId: string;
+  errors: FieldError[];
+}
+
+export type ParsedJob =
+  | { ok: true; job: DispatchRequest }
+  /** `wellFormed`: only the job's id or data is at fault, not the request's shape. */
+  | { ok: false; errors: FieldError[]; wellFormed: boolean };
+
+export const refusedOutcome = ({ errors }: JobRefusal): DispatchOutcome => ({
+  outcome: 'failed',
+  retryable: false,
+  error: { message: `the edge cannot take this job: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}` },
+  durationMs: 0,
+});
+
+/**
+ * One job of a dispatch. Data rules (nesting, numbers) were the bridge's to check before it sent the
+ * job; the edge checks what it relies on itself: the id it puts into headers, and data size when the
+ * request is larger than one job may be (`checkDataSize`).
+ */
+const parseJob = (body: Record<string, unknown>, queueName: string, checkDataSize: boolean): ParsedJob => {
   const errors: FieldError[] = [];
-  if (!isShortString(body.jobId)) errors.push({ field: 'jobId', message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters` });
-  if (!isValidQueueName(body.queueName)) errors.push(queueNameError('queueName'));
   if (!isCount(body.attemptsMade)) errors.push({ field: 'attemptsMade', message: 'must be a non-negative integer' });
   if (body.name !== undefined && typeof body.name !== 'string') errors.push({ field: 'name', message: 'must be a string when given' });
-  if (errors.length > 0) return { ok: false, errors };
+  const wellFormed = errors.length === 0 && typeof body.jobId === 'string';
+  const idProblem = dispatchableJobIdProblem(body.jobId);
+  if (idProblem) errors.push({ field: 'jobId', message: idProblem });
+  if (checkDataSize && errors.length === 0) {
+    const tooLarge = dataSizeProblem(JSON.stringify(body.data ?? null));
+    if (tooLarge) errors.push({ field: 'data', message: tooLarge });
+  }
+  if (errors.length > 0) return { ok: false, errors, wellFormed };
   return {
     ok: true,
-    value: {
+    job: {
       jobId: body.jobId as string,
-      queueName: body.queueName as string,
+      queueName,
       data: body.data ?? null,
       attemptsMade: body.attemptsMade as number,
       ...(typeof body.name === 'string' ? { name: body.name } : {}),
@@ -30,33 +72,58 @@ export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRe
   };
 };
 
-/** A batch is one queue's jobs; each job is checked like a single dispatch, its errors prefixed. */
-export const parseDispatchBatch = (body: unknown): ValidationResult<{ queueName: string; jobs: DispatchRequest[] }> => {
+/** POST /internal/dispatch: a malformed request is a 400; a well-formed one for a job that cannot run, a refusal. */
+export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRequest | JobRefusal> => {
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  if (!isValidQueueName(body.queueName)) return { ok: false, errors: [queueNameError('queueName')] };
+  const parsed = parseJob(body, body.queueName, false);
+  if (parsed.ok) return { ok: true, value: parsed.job };
+  return parsed.wellFormed ? { ok: true, value: { jobId: body.jobId as string, errors: parsed.errors } } : { ok: false, errors: parsed.errors };
+};
+
+export const isRefusal = (value: DispatchRequest | JobRefusal): value is JobRefusal => 'errors' in value;
+
+export interface ParsedBatch {
+  queueName: string;
+  jobs: DispatchRequest[];
+  refused: JobRefusal[];
+}
+
+/**
+ * A batch is one queue's jobs. Any job that names its id as a string gets its own answer line, so
+ * only jobs whose line could not be matched (no string id, or an id twice) make the batch a 400.
+ */
+export const parseDispatchBatch = (body: unknown, bodyLength: number): ValidationResult<ParsedBatch> => {
   if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
   if (!isValidQueueName(body.queueName)) return { ok: false, errors: [queueNameError('queueName')] };
   if (!Array.isArray(body.jobs) || body.jobs.length === 0 || body.jobs.length > MAX_BATCH_JOBS) {
     return { ok: false, errors: [{ field: 'jobs', message: `must be an array of 1 to ${MAX_BATCH_JOBS} jobs` }] };
   }
   const queueName = body.queueName;
+  // Only a body that may be larger than one job's data can hold a job over the limit (UTF-8 takes
+  // at most 3 bytes per UTF-16 unit), so the usual batch costs no second serialisation.
+  const checkDataSize = bodyLength * 3 > MAX_JOB_DATA_BYTES;
   const errors: FieldError[] = [];
-  const jobs: DispatchRequest[] = [];
+  const batch: ParsedBatch = { queueName, jobs: [], refused: [] };
   const seen = new Set<string>();
   body.jobs.forEach((job: unknown, i: number) => {
-    const parsed = parseDispatchRequest(isPlainObject(job) ? { ...job, queueName } : job);
-    if (!parsed.ok) errors.push(...parsed.errors.map((e) => ({ field: `jobs[${i}].${e.field}`, message: e.message })));
-    else if (seen.has(parsed.value.jobId)) errors.push({ field: `jobs[${i}].jobId`, message: 'appears twice in the batch' });
-    else {
-      seen.add(parsed.value.jobId);
-      jobs.push(parsed.value);
-    }
+    if (!isPlainObject(job)) return errors.push({ field: `jobs[${i}]`, message: 'must be a JSON object' });
+    if (typeof job.jobId === 'string' && seen.has(job.jobId)) return errors.push({ field: `jobs[${i}].jobId`, message: 'appears twice in the batch' });
+    const parsed = parseJob(job, queueName, checkDataSize);
+    if (parsed.ok) batch.jobs.push(parsed.job);
+    else if (typeof job.jobId === 'string') batch.refused.push({ jobId: job.jobId, errors: parsed.errors });
+    else errors.push(...parsed.errors.map((e) => ({ field: `jobs[${i}].${e.field}`, message: e.message })));
+    if (typeof job.jobId === 'string') seen.add(job.jobId);
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { queueName, jobs } };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: batch };
 };
 
 export const parseHeartbeat = (body: unknown): ValidationResult<HeartbeatRequest> => {
   if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
   const errors: FieldError[] = [];
-  if (!isShortString(body.bridgeId)) errors.push({ field: 'bridgeId', message: `must be a non-empty string of at most ${MAX_ID_LENGTH} characters` });
+  if (typeof body.bridgeId !== 'string' || body.bridgeId.length > MAX_BRIDGE_ID_LENGTH || !BRIDGE_ID_PATTERN.test(body.bridgeId)) {
+    errors.push({ field: 'bridgeId', message: `must be 1 to ${MAX_BRIDGE_ID_LENGTH} printable characters without spaces` });
+  }
   if (typeof body.startedAt !== 'string' || Number.isNaN(Date.parse(body.startedAt))) errors.push({ field: 'startedAt', message: 'must be an ISO date string' });
   const workers: BridgeWorkerStatus[] = [];
   if (!Array.isArray(body.workers) || body.workers.length > MAX_HEARTBEAT_WORKERS) {

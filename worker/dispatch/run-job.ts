@@ -1,7 +1,8 @@
 // One job through the edge once the coordinator has answered: call the feature with the slot, give
 // the slot back on every path, and say what happened. Shared by single and batched dispatch.
 
-import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.ts';
+import { MAX_ERROR_MESSAGE_BYTES, type DispatchOutcome, type DispatchRequest } from '../../src/protocol.ts';
+import { truncateUtf8 } from '../../src/text.ts';
 import type { Signer } from '../../src/signing.ts';
 import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.ts';
 import { callFeature } from './feature-call.ts';
@@ -10,6 +11,10 @@ const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
   if (outcome.outcome === 'failed') return outcome.retryable ? 'failed_retryable' : 'failed_final';
   return outcome.outcome;
 };
+
+/** A feature's error text is its own to choose; what we keep of it (Redis, status, logs) is bounded. */
+const bounded = (outcome: DispatchOutcome): DispatchOutcome =>
+  outcome.outcome === 'failed' ? { ...outcome, error: { ...outcome.error, message: truncateUtf8(outcome.error.message, MAX_ERROR_MESSAGE_BYTES) } } : outcome;
 
 export const unknownQueue = (queueName: string): DispatchOutcome => ({
   outcome: 'failed',
@@ -34,7 +39,7 @@ export const runJob = async (
     durationMs: 0,
   };
   try {
-    outcome = await callFeature(job, slot, signer);
+    outcome = bounded(await callFeature(job, slot, signer));
   } finally {
     // The slot goes back on every path; if even that fails, the lease expires by itself.
     await release({

@@ -3,7 +3,8 @@
 
 import type { Context } from 'hono';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
-import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { parseJsonWithExactNumbers } from '../../src/json.ts';
+import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -30,21 +31,41 @@ const drained = async (request: Request, limitBytes: number): Promise<boolean> =
 /** The raw body text, rejecting anything over `limitBytes` with 413. */
 export const readRawBody = async (c: Context, limitBytes: number, { drainOversized = false }: ReadBodyOptions = {}): Promise<string> => {
   if (drainOversized && (await drained(c.req.raw, limitBytes))) throw new PayloadTooLargeError(limitBytes);
-  const text = await readLimitedText(c.req.raw, limitBytes);
+  let text: string | undefined;
+  try {
+    text = await readLimitedText(c.req.raw, limitBytes, { fatal: true });
+  } catch (cause) {
+    // Read leniently, invalid bytes would be stored as U+FFFD: the job would not be the one sent.
+    if (cause instanceof TypeError) throw new ApiError(400, 'invalid_encoding', 'request body is not valid UTF-8', { cause });
+    throw cause;
+  }
   if (text === undefined) throw new PayloadTooLargeError(limitBytes);
   return text;
 };
 
+export interface ParseJsonOptions {
+  /** Refuse (400 naming the field) numbers a double cannot hold exactly, rather than store them changed. */
+  exactNumbers?: boolean;
+}
+
 /** Requires a JSON content type, then parses `raw`; 415 / 400 otherwise. */
-export const parseJsonBody = (c: Context, raw: string): unknown => {
+export const parseJsonBody = (c: Context, raw: string, { exactNumbers = false }: ParseJsonOptions = {}): unknown => {
   if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) throw new UnsupportedMediaTypeError();
   if (raw.trim() === '') throw new ApiError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  let parsed: ReturnType<typeof parseJsonWithExactNumbers>;
   try {
-    return JSON.parse(raw);
+    parsed = exactNumbers ? parseJsonWithExactNumbers(raw) : { value: JSON.parse(raw) };
   } catch (cause) {
     throw new ApiError(400, 'invalid_json', `request body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
+  if (parsed.inexact) {
+    const { source, parsed: became, path } = parsed.inexact;
+    throw new ValidationError([
+      { field: path.replace(/^\./, '') || 'body', message: `holds the number ${source.slice(0, 40)}, which JSON cannot carry exactly (it would become ${became}); send it as a string` },
+    ]);
+  }
+  return parsed.value;
 };
 
-export const readJsonBody = async (c: Context, limitBytes: number, options?: ReadBodyOptions): Promise<unknown> =>
-  parseJsonBody(c, await readRawBody(c, limitBytes, options));
+export const readJsonBody = async (c: Context, limitBytes: number, options: ReadBodyOptions & ParseJsonOptions = {}): Promise<unknown> =>
+  parseJsonBody(c, await readRawBody(c, limitBytes, options), options);

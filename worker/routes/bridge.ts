@@ -13,7 +13,7 @@ import {
 import { featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
 import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
-import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
+import { isRefusal, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
 import type { AppEnv } from '../env.ts';
@@ -29,6 +29,8 @@ const OVERLOADED: DispatchOutcome = { outcome: 'throttled', retryAfterMs: OVERLO
 
 const ndjson = (body: BodyInit): Response => new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
 
+const lineOf = (line: DispatchBatchLine): string => `${JSON.stringify(line)}\n`;
+
 const ifNoneMatches = (header: string | undefined, etag: string): boolean =>
   header !== undefined && header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 
@@ -43,6 +45,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
   .post('/dispatch', bridgeAuth(MAX_JOB_BODY_BYTES), async (c) => {
     const parsed = parseDispatchRequest(parseJsonBody(c, c.get('rawBody')));
     if (!parsed.ok) throw new ValidationError(parsed.errors);
+    if (isRefusal(parsed.value)) return c.json(refusedOutcome(parsed.value));
     const job = parsed.value;
     const signer = featureSigner(c.env);
     if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
@@ -55,11 +58,14 @@ export const bridgeRoutes = new Hono<AppEnv>()
     }
   })
   .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), async (c) => {
-    const parsed = parseDispatchBatch(parseJsonBody(c, c.get('rawBody')));
+    const rawBody = c.get('rawBody');
+    const parsed = parseDispatchBatch(parseJsonBody(c, rawBody), rawBody.length);
     if (!parsed.ok) throw new ValidationError(parsed.errors);
-    const { queueName, jobs } = parsed.value;
+    const { queueName, jobs, refused } = parsed.value;
+    const refusedLines = refused.map((refusal) => lineOf({ jobId: refusal.jobId, ...refusedOutcome(refusal) })).join('');
+    if (jobs.length === 0) return ndjson(refusedLines);
     const signer = featureSigner(c.env);
-    if (!enterDispatches(jobs.length)) return ndjson(jobs.map((job) => JSON.stringify({ jobId: job.jobId, ...OVERLOADED })).join('\n') + '\n');
+    if (!enterDispatches(jobs.length)) return ndjson(refusedLines + jobs.map((job) => lineOf({ jobId: job.jobId, ...OVERLOADED })).join(''));
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
       leaveDispatches(jobs.length);
@@ -74,13 +80,14 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const encoder = new TextEncoder();
-    const work = Promise.all(
-      jobs.map(async (job, index) => {
+    const written = refusedLines ? writer.write(encoder.encode(refusedLines)) : Promise.resolve();
+    const work = Promise.all([
+      written,
+      ...jobs.map(async (job, index) => {
         const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
-        const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
-        await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
+        await writer.write(encoder.encode(lineOf({ jobId: job.jobId, ...outcome })));
       }),
-    ).finally(() => {
+    ]).finally(() => {
       leaveDispatches(jobs.length);
       return writer.close();
     });

@@ -27,12 +27,12 @@ const producerAuth = requireBearer('PRODUCER_TOKEN', 'producer');
 export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:name/jobs', producerAuth, async (c) => {
   const queue = c.req.param('name');
   if (!isValidQueueName(queue)) throw new ValidationError([queueNameError('queue')]);
-  const body = parseEnqueueBody(await readJsonBody(c, MAX_JOB_BODY_BYTES, { drainOversized: true }));
+  const body = parseEnqueueBody(await readJsonBody(c, MAX_JOB_BODY_BYTES, { drainOversized: true, exactNumbers: true }));
   const registration = await readRegistration(c.env.REGISTRATIONS, queue);
   if (!registration) throw new NotFoundError(`queue '${queue}' is not registered`);
   const data = serialiseJobData(body.data);
-  // Parsed JSON always serialises again; what can be refused is its size.
-  if (!data.ok) throw new ApiError(413, 'payload_too_large', `data ${data.message}`);
+  if (!data.ok && data.reason === 'too_large') throw new ApiError(413, 'payload_too_large', `data ${data.message}`);
+  if (!data.ok) throw new ValidationError([{ field: 'data', message: data.message }]);
 
   const redis = upstashFor(c.env);
   const job = {

@@ -56,6 +56,13 @@ afterAll(async () => {
   await redis?.close();
 });
 
+/** `levels` arrays, one inside the other. */
+const nested = (levels: number): unknown => {
+  let value: unknown = 0;
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+};
+
 describe('QueueClient', () => {
   it('adds a BullMQ job whose omitted attempts and backoff come from the queue registration', async () => {
     const queue = uniqueQueue('email');
@@ -145,6 +152,12 @@ describe('QueueClient', () => {
     expect(await client.addJobs(queue, [])).toEqual([]);
   });
 
+  it('takes data nested exactly 64 levels', async () => {
+    const queue = uniqueQueue('deep-ok');
+    const [id] = await clientFor().addJobs(queue, [{ data: nested(64) }]);
+    expect((await reader(queue).getJob(id))?.data).toEqual(nested(64));
+  });
+
   describe('refuses bad input before anything reaches Redis', () => {
     it.each([
       ['an invalid queue name', 'Email Queue!', {}, undefined, 'invalid_queue_name'],
@@ -160,6 +173,18 @@ describe('QueueClient', () => {
       ['an unknown backoff type', 'known', {}, { backoff: { type: 'linear', delay: 10 } }, 'invalid_options'],
       ['an option the client does not know', 'known', {}, { lifo: true }, 'invalid_options'],
       ['an empty job name', 'known', {}, { name: '' }, 'invalid_options'],
+      // Issue 11: ids that are BullMQ's own key names break the whole queue ('wait' becomes a hash).
+      ["jobId 'wait' (a BullMQ key name)", 'known', {}, { jobId: 'wait' }, 'invalid_options'],
+      ["jobId 'completed' (a BullMQ key name)", 'known', {}, { jobId: 'completed' }, 'invalid_options'],
+      ["jobId 'meta' (a BullMQ key name)", 'known', {}, { jobId: 'meta' }, 'invalid_options'],
+      ["jobId 'stalled-check' (a BullMQ key name)", 'known', {}, { jobId: 'stalled-check' }, 'invalid_options'],
+      ['a jobId with NUL', 'known', {}, { jobId: 'a\u0000b' }, 'invalid_options'],
+      ['a jobId with CR/LF', 'known', {}, { jobId: 'a\r\nX-Evil: 1' }, 'invalid_options'],
+      ['a 300-character jobId', 'known', {}, { jobId: 'x'.repeat(300) }, 'invalid_options'],
+      ['data nested 65 levels', 'known', nested(65), undefined, 'unserialisable_data'],
+      ['data nested 5,377 levels', 'known', nested(5_377), undefined, 'unserialisable_data'],
+      ['NaN in data', 'known', { amount: Number.NaN }, undefined, 'unserialisable_data'],
+      ['Infinity in data', 'known', { list: [1, Number.POSITIVE_INFINITY] }, undefined, 'unserialisable_data'],
     ])('%s', async (_case, queueSuffix, data, opts, code) => {
       const known = uniqueQueue('known');
       const queue = queueSuffix === 'known' ? known : queueSuffix;
