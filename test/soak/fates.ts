@@ -3,11 +3,16 @@
 
 import { between, pickWeighted, seededRandom } from './random.ts';
 
-export const FATES = ['succeed', 'slow', 'flaky', 'fail', 'reject', 'timeout', 'throttle'] as const;
+export const FATES = ['succeed', 'slow', 'flaky', 'fail', 'reject', 'timeout', 'throttle', 'poison'] as const;
 export type FateKind = (typeof FATES)[number];
 
-/** Shares of the jobs. 429s hold a whole queue off for Retry-After, so they stay rare. */
-const FATE_WEIGHTS: Record<FateKind, number> = { succeed: 55, slow: 12, flaky: 14, fail: 6, reject: 6, timeout: 5, throttle: 2 };
+/**
+ * Shares of the jobs. 429s hold a whole queue off for Retry-After, so they stay rare. Poison jobs
+ * can never be dispatched (producer.ts makes them so): the bridge must fail them before any call.
+ */
+const FATE_WEIGHTS: Record<FateKind, number> = { succeed: 55, slow: 12, flaky: 14, fail: 6, reject: 6, timeout: 5, throttle: 2, poison: 2 };
+/** How a poison job's failedReason must start: the bridge names the rule it broke. */
+export const POISON_REASON = 'job cannot be dispatched: ';
 const RETRY_AFTER_SECONDS = '1';
 const MIN_SLOW_MS = 100;
 /** Well under the shortest queue timeout (plan.ts). */
@@ -49,6 +54,8 @@ export const expectedEnd = (fate: Fate, attempts: number): ExpectedEnd => {
       return { state: 'failed', attemptsMade: attempts, calls: attempts };
     case 'reject':
       return { state: 'failed', attemptsMade: 1, calls: 1 };
+    case 'poison':
+      return { state: 'failed', attemptsMade: 1, calls: 0 };
     case 'flaky':
     case 'timeout':
       return fate.failures < attempts
@@ -64,6 +71,7 @@ export type Answer = { hang: true } | { hang?: false; status: number; body: unkn
 /** The feature's answer to one call, from the attempt BullMQ is on and the 429s already sent. */
 export const answerFor = (seed: number, fate: Fate, attemptsMade: number, throttlesSent: number): Answer => {
   if (throttlesSent < fate.throttles) return { status: 429, body: { error: 'slow down' }, headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
+  if (fate.kind === 'poison') return { status: 500, body: { error: 'a poison job reached the feature' } };
   if (fate.kind === 'reject') return { status: 400, body: { error: 'rejected: bad input' } };
   if (fate.kind === 'fail') return { status: 500, body: { error: 'always fails' } };
   if (fate.kind === 'flaky' && attemptsMade < fate.failures) return { status: 200, body: { success: false, error: `flaky ${attemptsMade + 1}` } };

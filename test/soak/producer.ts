@@ -19,6 +19,27 @@ export interface ExpectedJob {
   end: ExpectedEnd;
 }
 
+/** Deeper than any job may be nested (MAX_JOB_DATA_DEPTH), yet an ordinary BullMQ add. */
+const POISON_DEPTH = 80;
+const POISON_ID_LENGTH = 300;
+
+const nestedValue = (levels: number): unknown => {
+  let value: unknown = 'poison';
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+};
+
+/**
+ * The job as plain BullMQ adds it. A poison job breaks one rule: an id too long when the plan gave
+ * it none of its own (a planned custom id may be re-added as a duplicate, which must keep it), else
+ * data nested too deep.
+ */
+const jobFor = (plan: JobPlan): { data: unknown; opts: JobPlan['opts'] } => {
+  if (fateOf(plan.seed).kind !== 'poison') return { data: { seed: plan.seed }, opts: plan.opts };
+  if (!plan.opts.jobId && plan.seed % 2 === 0) return { data: { seed: plan.seed }, opts: { ...plan.opts, jobId: `poison-${plan.seed}-`.padEnd(POISON_ID_LENGTH, 'x') } };
+  return { data: { seed: plan.seed, nested: nestedValue(POISON_DEPTH) }, opts: plan.opts };
+};
+
 export class Producer {
   readonly expected = new Map<string, ExpectedJob>();
   added = 0;
@@ -65,7 +86,7 @@ export class Producer {
     const byQueue = Map.groupBy(plans, (plan) => plan.queue.name);
     await Promise.all(
       [...byQueue].map(async ([name, queuePlans]) => {
-        const jobs = await this.#queues.get(name)!.addBulk(queuePlans.map((plan) => ({ name: JOB_NAME, data: { seed: plan.seed }, opts: plan.opts })));
+        const jobs = await this.#queues.get(name)!.addBulk(queuePlans.map((plan) => ({ name: JOB_NAME, ...jobFor(plan) })));
         queuePlans.forEach((plan, i) => this.#note(plan, jobs[i].id!));
       }),
     );

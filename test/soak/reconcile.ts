@@ -3,7 +3,7 @@
 // whether it is still somewhere it should not be. Jobs Redis holds that nobody expected count too.
 
 import type { Redis } from 'ioredis';
-import { FATES, type FateKind } from './fates.ts';
+import { FATES, POISON_REASON, type FateKind } from './fates.ts';
 import type { QueuePlan } from './plan.ts';
 import type { ExpectedJob } from './producer.ts';
 import { countJobs, PREFIX } from './queue-counts.ts';
@@ -135,6 +135,7 @@ export const reconcile = async ({ redis, expected, feature, interrupted, queues,
         Number(atm) === job.end.attemptsMade &&
         seedIn(parse(data)) === job.seed &&
         (state === 'failed' || seedIn(parse(returnvalue)) === job.seed) &&
+        (job.fate.kind !== 'poison' || failedReason?.startsWith(POISON_REASON) === true) &&
         extra >= 0;
       if (right) count('asSeedSays');
       else {

@@ -11,6 +11,8 @@ const SEEDS = 2_000;
 /** Plays a job through BullMQ's rules against the soak feature's answers. */
 const play = (seed: number, attempts: number) => {
   const fate = fateOf(seed);
+  // The bridge fails a poison job before it calls anyone.
+  if (fate.kind === 'poison') return { state: 'failed', attemptsMade: 1, calls: 0 };
   let attemptsMade = 0;
   let throttles = 0;
   for (let calls = 1; ; calls++) {
