@@ -1,6 +1,7 @@
 // One job through the edge once the coordinator has answered: call the feature with the slot, give
 // the slot back on every path, and say what happened. Shared by single and batched dispatch.
 
+import type { EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
 import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.ts';
 import type { Signer } from '../../src/signing.ts';
 import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.ts';
@@ -23,6 +24,7 @@ export const runJob = async (
   slot: AcquireResult,
   signer: Signer,
   release: (release: Release) => Promise<void>,
+  policy: EndpointPolicyOptions,
 ): Promise<DispatchOutcome> => {
   if (slot.status === 'unknown') return unknownQueue(job.queueName);
   if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
@@ -34,7 +36,7 @@ export const runJob = async (
     durationMs: 0,
   };
   try {
-    outcome = await callFeature(job, slot, signer);
+    outcome = await callFeature(job, slot, signer, policy);
   } finally {
     // The slot goes back on every path; if even that fails, the lease expires by itself.
     await release({

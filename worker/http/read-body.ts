@@ -3,12 +3,21 @@
 
 import type { Context } from 'hono';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../src/json.ts';
 import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** How far past the limit a declared body is still read to the end before the 413. */
 const DRAIN_FACTOR = 4;
+
+/**
+ * Deepest nesting any edge route parses. Job data may nest MAX_JSON_DEPTH levels and a batch wraps
+ * it three more (`{jobs:[{data}]}`); the slack keeps a valid job from ever being refused whole.
+ * Deeper bodies are refused before JSON.parse, so nothing recursive (validation, structured clone
+ * into a Durable Object) ever sees them.
+ */
+export const MAX_BODY_JSON_DEPTH = MAX_JSON_DEPTH + 8;
 
 export interface ReadBodyOptions {
   /**
@@ -39,6 +48,11 @@ export const readRawBody = async (c: Context, limitBytes: number, { drainOversiz
 export const parseJsonBody = (c: Context, raw: string): unknown => {
   if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) throw new UnsupportedMediaTypeError();
   if (raw.trim() === '') throw new ApiError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  if (exceedsJsonDepth(raw, MAX_BODY_JSON_DEPTH)) {
+    throw new ApiError(400, 'invalid_json', `request body nests objects and arrays deeper than ${MAX_BODY_JSON_DEPTH} levels`, {
+      details: { maxDepth: MAX_BODY_JSON_DEPTH },
+    });
+  }
   try {
     return JSON.parse(raw);
   } catch (cause) {

@@ -10,7 +10,7 @@ import {
   type DispatchRequest,
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
-import { featureSigner } from '../config.ts';
+import { endpointPolicy, featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
 import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
 import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
@@ -45,11 +45,12 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const job = parsed.value;
     const signer = featureSigner(c.env);
+    const policy = endpointPolicy(c.env, c.req.url);
     if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
       const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
-      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report)));
+      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report), policy));
     } finally {
       leaveDispatches(1);
     }
@@ -59,6 +60,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const { queueName, jobs } = parsed.value;
     const signer = featureSigner(c.env);
+    const policy = endpointPolicy(c.env, c.req.url);
     if (!enterDispatches(jobs.length)) return ndjson(jobs.map((job) => JSON.stringify({ jobId: job.jobId, ...OVERLOADED })).join('\n') + '\n');
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
@@ -76,7 +78,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const encoder = new TextEncoder();
     const work = Promise.all(
       jobs.map(async (job, index) => {
-        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
+        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release, policy);
         const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
         await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
       }),
