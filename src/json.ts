@@ -26,6 +26,16 @@ export const parseJsonOrUndefined = (text: string): unknown => {
   }
 };
 
+/** Index of the quote that closes the string opened at `open`, or text.length (native search, not per character). */
+const endOfString = (text: string, open: number): number => {
+  for (let quote = text.indexOf('"', open + 1); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+  }
+  return text.length;
+};
+
 /**
  * Whether JSON `text` nests objects and arrays more than `maxDepth` levels (`{}` is 1, `[[1]]` is
  * 2), found by scanning brackets outside strings, so it can run before JSON.parse and stops at the
@@ -33,19 +43,12 @@ export const parseJsonOrUndefined = (text: string): unknown => {
  */
 export const exceedsJsonDepth = (text: string, maxDepth: number): boolean => {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
-    if (inString) {
-      if (char === BACKSLASH) i++;
-      else if (char === QUOTE) inString = false;
-    } else if (char === QUOTE) {
-      inString = true;
-    } else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
+    if (char === QUOTE) i = endOfString(text, i);
+    else if (char === OPEN_BRACE || char === OPEN_BRACKET) {
       if (++depth > maxDepth) return true;
-    } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) {
-      depth--;
-    }
+    } else if (char === CLOSE_BRACE || char === CLOSE_BRACKET) depth--;
   }
   return false;
 };
