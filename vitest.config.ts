@@ -7,6 +7,8 @@ export const EDGE_TEST_BINDINGS = {
   BRIDGE_SECRET: 'test-bridge-secret',
   FEATURE_SIGNING_SECRET: 'test-feature-signing-secret',
   PRODUCER_TOKEN: 'test-producer-token',
+  // The feature stubs listen on 127.0.0.1; tests of the refusal pass a copy of env with it off.
+  ALLOW_PRIVATE_ENDPOINTS: 'true',
 };
 
 export default defineConfig({

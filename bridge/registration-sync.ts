@@ -61,7 +61,8 @@ export class RegistrationSync {
       this.#options.logger.warn('ignoring a registration without a valid name', { name: String(name) });
       return [];
     }
-    const resolved = resolveRegistration(name, knownFields(item), defaultSpec(name, this.#options.defaults));
+    // Shape only: the edge owns the endpoint policy and re-checks it before every call.
+    const resolved = resolveRegistration(name, knownFields(item), defaultSpec(name, this.#options.defaults), null);
     if (resolved.ok) {
       const version = typeof item.version === 'number' ? item.version : 0;
       const updatedAt = typeof item.updatedAt === 'string' ? item.updatedAt : '';

@@ -21,8 +21,11 @@ const URLS = {
   bridge: `http://${HOST}:${PORTS.bridge}`,
   feature: `http://${HOST}:${PORTS.feature}`,
 };
-/** Local-only stand-ins for the secrets .dev.vars does not hold. */
-const LOCAL_DEFAULTS = { PRODUCER_TOKEN: 'local-producer-token', UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token' };
+/**
+ * Local-only stand-ins for what an older .dev.vars may not hold; ALLOW_PRIVATE_ENDPOINTS because
+ * the demo feature listens on 127.0.0.1.
+ */
+const LOCAL_DEFAULTS = { PRODUCER_TOKEN: 'local-producer-token', UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token', ALLOW_PRIVATE_ENDPOINTS: 'true' };
 const REQUIRED_DEV_VARS = ['ADMIN_TOKEN', 'BRIDGE_SECRET', 'FEATURE_SIGNING_SECRET'];
 const ENSURE_DEV_VARS: string = new URL('./ensure-dev-vars.mjs', import.meta.url).href;
 const READY_DEADLINE_MS = 60_000;
@@ -133,7 +136,12 @@ export class LocalStack {
   }
 
   async #startEdge(vars: Record<string, string>, gatewayUrl: string): Promise<void> {
-    const extraVars = { PRODUCER_TOKEN: vars.PRODUCER_TOKEN, UPSTASH_REDIS_REST_URL: gatewayUrl, UPSTASH_REDIS_REST_TOKEN: vars.UPSTASH_REDIS_REST_TOKEN };
+    const extraVars = {
+      PRODUCER_TOKEN: vars.PRODUCER_TOKEN,
+      UPSTASH_REDIS_REST_URL: gatewayUrl,
+      UPSTASH_REDIS_REST_TOKEN: vars.UPSTASH_REDIS_REST_TOKEN,
+      ALLOW_PRIVATE_ENDPOINTS: vars.ALLOW_PRIVATE_ENDPOINTS,
+    };
     const edge = new ChildService({
       ...wranglerDev(['--port', String(PORTS.edge), '--log-level', 'warn', ...wranglerVars(extraVars)]),
       onLine: say('edge'),

@@ -1,15 +1,18 @@
 // Validation and defaults for registrations, one error per bad field. Shared by the edge (admin
 // route) and anyone who wants to check a registration before sending it.
 
+import { checkEndpoint, checkEndpointShape, checkPath, type EndpointPolicyOptions } from './endpoint-policy.ts';
 import { isPlainObject } from './json.ts';
 import {
   DEFAULT_FEATURE_PATH,
   LIMITS,
   QUEUE_NAME_PATTERN,
+  type BackoffPolicy,
   type BackoffType,
   type FieldError,
   type Registration,
   type RegistrationDefaults,
+  type RegistrationInput,
 } from './protocol.ts';
 
 export const DEFAULT_BACKOFF_DELAY_MS = 1000;
@@ -79,18 +82,16 @@ export class FieldChecker {
     return value;
   }
 
-  endpoint(value: unknown, field: string): string | undefined {
+  /**
+   * An http(s) endpoint, normalised (lowercase host, no trailing slash). With a policy its host is
+   * judged too; `null` checks the shape only, for a caller that never calls it.
+   */
+  endpoint(value: unknown, field: string, policy: EndpointPolicyOptions | null): string | undefined {
     if (typeof value !== 'string' || value.length === 0) return this.fail(field, 'must be an http(s) URL string');
     if (value.length > LIMITS.endpointLength) return this.fail(field, `must be at most ${LIMITS.endpointLength} characters`);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return this.fail(field, 'must be an absolute http(s) URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return this.fail(field, 'must use http or https');
-    if (url.username || url.password) return this.fail(field, 'must not contain credentials');
-    if (url.search || url.hash) return this.fail(field, 'must not contain a query string or fragment');
+    const verdict = policy ? checkEndpoint(value, policy) : checkEndpointShape(value);
+    if (!verdict.ok) return this.fail(field, verdict.message);
+    const url = new URL(value);
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
   }
 
@@ -98,15 +99,29 @@ export class FieldChecker {
     if (typeof value !== 'string' || !value.startsWith('/')) return this.fail(field, "must be a string starting with '/'");
     if (value.length > LIMITS.pathLength) return this.fail(field, `must be at most ${LIMITS.pathLength} characters`);
     if (/[\s?#]/.test(value)) return this.fail(field, 'must not contain whitespace, a query string or a fragment');
+    const verdict = checkPath(value);
+    if (!verdict.ok) return this.fail(field, verdict.message);
     return value;
   }
 }
 
+export interface RegistrationInputOptions {
+  /** PUT, or a queue without an endpoint yet: the body must name one. */
+  requireEndpoint: boolean;
+  /** The endpoint policy; `null` checks the endpoint's shape only (the bridge, which never calls it). */
+  endpoints: EndpointPolicyOptions | null;
+}
+
 /**
- * Applies `input` (a parsed admin body) over `base`: the queue's current spec for PATCH, or
- * `defaultSpec` for PUT. Nested `retry`/`retry.backoff` merge field by field.
+ * Checks an admin body field by field, each on its own rules (none needs the queue's current
+ * registration), and answers only the fields it knows, with their checked values. What needs the
+ * merged result (maxDelayMs ≥ delayMs) is `mergeRegistration`'s.
  */
-export const resolveRegistration = (name: string, input: unknown, base: RegistrationSpec): ValidationResult<RegistrationSpec> => {
+export const checkRegistrationInput = (
+  name: string,
+  input: unknown,
+  { requireEndpoint, endpoints }: RegistrationInputOptions,
+): ValidationResult<RegistrationInput> => {
   const check = new FieldChecker();
   if (!isValidQueueName(name)) check.errors.push(queueNameError());
   if (!isPlainObject(input)) {
@@ -116,15 +131,14 @@ export const resolveRegistration = (name: string, input: unknown, base: Registra
   check.unknownFields(input, TOP_LEVEL_FIELDS, '');
   if (input.name !== undefined && input.name !== name) check.fail('name', `must equal the queue name in the URL ('${name}') when given`);
 
-  const spec: RegistrationSpec = structuredClone(base);
-  spec.name = name;
-  if (input.endpoint !== undefined) spec.endpoint = check.endpoint(input.endpoint, 'endpoint') ?? spec.endpoint;
-  else if (!spec.endpoint) check.fail('endpoint', 'is required');
-  if (input.path !== undefined) spec.path = check.path(input.path, 'path') ?? spec.path;
-  if (input.concurrency !== undefined) spec.concurrency = check.integer(input.concurrency, 'concurrency', LIMITS.concurrency) ?? spec.concurrency;
-  if (input.timeoutMs !== undefined) spec.timeoutMs = check.integer(input.timeoutMs, 'timeoutMs', LIMITS.timeoutMs) ?? spec.timeoutMs;
+  const checked: RegistrationInput = {};
+  if (input.endpoint !== undefined) checked.endpoint = check.endpoint(input.endpoint, 'endpoint', endpoints);
+  else if (requireEndpoint) check.fail('endpoint', 'is required');
+  if (input.path !== undefined) checked.path = check.path(input.path, 'path');
+  if (input.concurrency !== undefined) checked.concurrency = check.integer(input.concurrency, 'concurrency', LIMITS.concurrency);
+  if (input.timeoutMs !== undefined) checked.timeoutMs = check.integer(input.timeoutMs, 'timeoutMs', LIMITS.timeoutMs);
   if (input.paused !== undefined) {
-    if (typeof input.paused === 'boolean') spec.paused = input.paused;
+    if (typeof input.paused === 'boolean') checked.paused = input.paused;
     else check.fail('paused', 'must be true or false');
   }
   if (input.retry !== undefined) {
@@ -133,26 +147,62 @@ export const resolveRegistration = (name: string, input: unknown, base: Registra
       check.fail('retry', 'must be an object');
     } else {
       check.unknownFields(retry, RETRY_FIELDS, 'retry.');
-      if (retry.attempts !== undefined) spec.retry.attempts = check.integer(retry.attempts, 'retry.attempts', LIMITS.attempts) ?? spec.retry.attempts;
+      checked.retry = {};
+      if (retry.attempts !== undefined) checked.retry.attempts = check.integer(retry.attempts, 'retry.attempts', LIMITS.attempts);
       const backoff = retry.backoff;
       if (backoff !== undefined && !isPlainObject(backoff)) check.fail('retry.backoff', 'must be an object');
       if (isPlainObject(backoff)) {
         check.unknownFields(backoff, BACKOFF_FIELDS, 'retry.backoff.');
-        const target = spec.retry.backoff;
+        const target: Partial<BackoffPolicy> = {};
         if (backoff.type !== undefined) {
           if (BACKOFF_TYPES.includes(backoff.type as BackoffType)) target.type = backoff.type as BackoffType;
           else check.fail('retry.backoff.type', `must be one of ${BACKOFF_TYPES.join(', ')}`);
         }
-        if (backoff.delayMs !== undefined) target.delayMs = check.integer(backoff.delayMs, 'retry.backoff.delayMs', LIMITS.delayMs) ?? target.delayMs;
-        if (backoff.maxDelayMs !== undefined) target.maxDelayMs = check.integer(backoff.maxDelayMs, 'retry.backoff.maxDelayMs', LIMITS.maxDelayMs) ?? target.maxDelayMs;
-        if (backoff.jitter !== undefined) target.jitter = check.number(backoff.jitter, 'retry.backoff.jitter', LIMITS.jitter) ?? target.jitter;
+        if (backoff.delayMs !== undefined) target.delayMs = check.integer(backoff.delayMs, 'retry.backoff.delayMs', LIMITS.delayMs);
+        if (backoff.maxDelayMs !== undefined) target.maxDelayMs = check.integer(backoff.maxDelayMs, 'retry.backoff.maxDelayMs', LIMITS.maxDelayMs);
+        if (backoff.jitter !== undefined) target.jitter = check.number(backoff.jitter, 'retry.backoff.jitter', LIMITS.jitter);
+        checked.retry.backoff = target;
       }
     }
   }
-  if (check.errors.length === 0 && spec.retry.backoff.maxDelayMs < spec.retry.backoff.delayMs) {
-    check.fail('retry.backoff.maxDelayMs', 'must be at least retry.backoff.delayMs');
-  }
+  return check.errors.length > 0 ? { ok: false, errors: check.errors } : { ok: true, value: checked };
+};
+
+/**
+ * Applies a checked input over `base`: the queue's current spec for PATCH, or `defaultSpec` for PUT.
+ * Nested `retry`/`retry.backoff` merge field by field; then the rules that need the merged result.
+ */
+export const mergeRegistration = (name: string, input: RegistrationInput, base: RegistrationSpec): ValidationResult<RegistrationSpec> => {
+  const spec: RegistrationSpec = structuredClone(base);
+  spec.name = name;
+  spec.endpoint = input.endpoint ?? spec.endpoint;
+  spec.path = input.path ?? spec.path;
+  spec.concurrency = input.concurrency ?? spec.concurrency;
+  spec.timeoutMs = input.timeoutMs ?? spec.timeoutMs;
+  spec.paused = input.paused ?? spec.paused;
+  spec.retry.attempts = input.retry?.attempts ?? spec.retry.attempts;
+  const backoff = input.retry?.backoff ?? {};
+  const target = spec.retry.backoff;
+  target.type = backoff.type ?? target.type;
+  target.delayMs = backoff.delayMs ?? target.delayMs;
+  target.maxDelayMs = backoff.maxDelayMs ?? target.maxDelayMs;
+  target.jitter = backoff.jitter ?? target.jitter;
+
+  const check = new FieldChecker();
+  if (!spec.endpoint) check.fail('endpoint', 'is required');
+  if (target.maxDelayMs < target.delayMs) check.fail('retry.backoff.maxDelayMs', 'must be at least retry.backoff.delayMs');
   return check.errors.length > 0 ? { ok: false, errors: check.errors } : { ok: true, value: spec };
+};
+
+/** `checkRegistrationInput` then `mergeRegistration`, for a caller holding both the body and the base. */
+export const resolveRegistration = (
+  name: string,
+  input: unknown,
+  base: RegistrationSpec,
+  endpoints: EndpointPolicyOptions | null,
+): ValidationResult<RegistrationSpec> => {
+  const checked = checkRegistrationInput(name, input, { requireEndpoint: !base.endpoint, endpoints });
+  return checked.ok ? mergeRegistration(name, checked.value, base) : checked;
 };
 
 /** Reads the seed's QUEUE_* defaults; every bad one is reported, none silently replaced. */

@@ -1,5 +1,6 @@
 // Per-request access to the edge's configuration, with a clear 503 naming what is missing.
 
+import type { EndpointPolicyOptions } from '../src/endpoint-policy.ts';
 import type { RegistrationDefaults } from '../src/protocol.ts';
 import { parseRegistrationDefaults } from '../src/registration.ts';
 import { Signer } from '../src/signing.ts';
@@ -28,3 +29,12 @@ export const featureSigner = (env: Env): Signer => {
   }
   return signer;
 };
+
+/**
+ * The endpoint policy for one request: ALLOW_PRIVATE_ENDPOINTS (only the exact string 'true'
+ * enables it; production leaves it unset) and the edge's own origin as this request reached it.
+ */
+export const endpointPolicy = (env: { ALLOW_PRIVATE_ENDPOINTS?: string }, requestUrl: string): EndpointPolicyOptions => ({
+  allowPrivateEndpoints: env.ALLOW_PRIVATE_ENDPOINTS === 'true',
+  selfOrigin: new URL(requestUrl).origin,
+});

@@ -9,6 +9,8 @@ import type { QueuesBindings } from './routes/queues.ts';
 export interface OptionalSecrets extends Omit<QueuesBindings, 'REGISTRATIONS'> {
   /** Also accepted on bridge signatures while BRIDGE_SECRET rotates. */
   BRIDGE_SECRET_NEXT?: string;
+  /** 'true' lets endpoints be loopback or private addresses (local development only; unset in production). */
+  ALLOW_PRIVATE_ENDPOINTS?: string;
 }
 
 export interface AppEnv {

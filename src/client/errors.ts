@@ -11,7 +11,7 @@ export type QueueClientErrorCode =
   | 'invalid_options'
   /**
    * The data could not be dispatched faithfully: not JSON (BigInt, cycles, a function, undefined),
-   * nested deeper than MAX_JOB_DATA_DEPTH, or holding NaN/Infinity (JSON would store null).
+   * nested deeper than MAX_JSON_DEPTH, or holding NaN/Infinity (JSON would store null).
    */
   | 'unserialisable_data'
   /** The data is larger than MAX_JOB_DATA_BYTES as JSON. */

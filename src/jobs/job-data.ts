@@ -1,10 +1,10 @@
 // Job data as BullMQ stores it (JSON text), refused before anything reaches Redis when it could not
-// be dispatched later (ARCHITECTURE "Poison jobs"): not JSON, nested deeper than MAX_JOB_DATA_DEPTH,
+// be dispatched later (ARCHITECTURE "Poison jobs"): not JSON, nested deeper than MAX_JSON_DEPTH,
 // holding numbers JSON cannot carry, or too large. The bridge applies the same rules to jobs that
 // plain BullMQ producers added.
 
-import { isPlainObject } from '../json.ts';
-import { MAX_JOB_DATA_BYTES, MAX_JOB_DATA_DEPTH } from './limits.ts';
+import { isPlainObject, MAX_JSON_DEPTH } from '../json.ts';
+import { MAX_JOB_DATA_BYTES } from './limits.ts';
 
 export type JobDataProblemReason = 'unserialisable' | 'too_deep' | 'inexact_number' | 'too_large';
 
@@ -32,7 +32,7 @@ const shapeProblem = (value: unknown, depth: number, path: string, ancestors: ob
   if (typeof value === 'bigint') return { reason: 'unserialisable', message: `holds a BigInt${at(path)}; send it as a string` };
   if (typeof value !== 'object' || value === null) return undefined;
   if (ancestors.includes(value)) return { reason: 'unserialisable', message: `refers to itself${at(path)} (a cycle)` };
-  if (depth >= MAX_JOB_DATA_DEPTH) return { reason: 'too_deep', message: `must be nested at most ${MAX_JOB_DATA_DEPTH} levels deep` };
+  if (depth >= MAX_JSON_DEPTH) return { reason: 'too_deep', message: `must be nested at most ${MAX_JSON_DEPTH} levels deep` };
   // Values with toJSON (Date, …) serialise as whatever it returns; JSON.stringify below judges them.
   if (!Array.isArray(value) && !isPlainObject(value)) return undefined;
   ancestors.push(value);

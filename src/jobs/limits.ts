@@ -16,5 +16,3 @@ export const MAX_JOB_NAME_LENGTH = 256;
 export const MAX_JOB_PRIORITY = 2 ** 21 - 1;
 /** A year; BullMQ's delayed-set scores (ms * 4096) lose precision not much further out. */
 export const MAX_JOB_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
-/** Deepest nesting job data may have: deeper data breaks JSON.stringify (~4,400 levels) long before it means anything. */
-export const MAX_JOB_DATA_DEPTH = 64;

@@ -135,6 +135,13 @@ describe('admin validation', () => {
     expect(await getRegistration(name)).toBeNull();
   });
 
+  it('checks a PATCH body before asking the coordinator: a bad field on an unknown queue is a 400, not a 404', async () => {
+    const name = uniqueQueue('patch-unknown');
+    const error = await expectError(await patch(name, { concurrency: 0 }), 400);
+    expect(fieldsNamed(error)).toEqual(['concurrency']);
+    expect(await getRegistration(name)).toBeNull();
+  });
+
   it('validates a PATCH the same way and leaves the queue as it was', async () => {
     const name = uniqueQueue('patch-invalid');
     const before = await putRegistration(name, { endpoint: ENDPOINT, concurrency: 4 });

@@ -3,10 +3,13 @@
 
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH } from '../../src/json.ts';
 import { MAX_CONTROL_BODY_BYTES, MAX_JOB_BODY_BYTES } from '../../src/protocol.ts';
+import { MAX_BODY_JSON_DEPTH } from '../../worker/http/read-body.ts';
 import {
   adminFetch,
   bridgeSignature,
+  dispatchBatch,
   edgeFetch,
   edgeStatus,
   expectError,
@@ -22,6 +25,8 @@ import {
 } from './helpers.ts';
 
 const MiB = 1024 * 1024;
+/** The nesting the issue reported (a 30,000-level array in an admin body's `retry`). */
+const DEEP = 30_000;
 
 /** One request target: what it accepts, how to send it a body, and how to tell it kept nothing. */
 interface Target {
@@ -133,6 +138,15 @@ describe.each(Object.entries(routes))('%s', (_route, { limitBytes, target }) => 
     await t.expectNothingStored();
   });
 
+  it('answers 400 naming the limit to a body nested 30,000 levels deep (was a 500 from inside the coordinator)', async () => {
+    const t = await target();
+    const deep = `${'['.repeat(DEEP)}${']'.repeat(DEEP)}`;
+    const error = await expectError(await t.send(`${JSON.stringify(t.valid).slice(0, -1)},"retry":${deep}}`), 400);
+    expect(error).toMatchObject({ code: 'invalid_json', details: { maxDepth: MAX_BODY_JSON_DEPTH } });
+    expect(error.message).toContain(`deeper than ${MAX_BODY_JSON_DEPTH} levels`);
+    await t.expectNothingStored();
+  });
+
   it('answers 400 to an empty body', async () => {
     const t = await target();
     await expectError(await t.send(''), 400);
@@ -189,6 +203,35 @@ describe.each(Object.entries(routes))('%s', (_route, { limitBytes, target }) => 
     const t = await target();
     const response = await t.send(JSON.stringify(t.valid));
     expect(response.status).toBeLessThan(300);
+  });
+});
+
+describe('JSON nesting', () => {
+  const nested = (depth: number): unknown => (depth === 0 ? 'leaf' : [nested(depth - 1)]);
+
+  it('refuses a producer body nested 30,000 levels before looking the queue up', async () => {
+    const deep = `${'['.repeat(DEEP)}${']'.repeat(DEEP)}`;
+    const response = await edgeFetch(`/queues/${uniqueQueue('deep')}/jobs`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${env.PRODUCER_TOKEN}`, 'Content-Type': 'application/json' },
+      body: `{"data":${deep}}`,
+    });
+    expect(await expectError(response, 400)).toMatchObject({ code: 'invalid_json', details: { maxDepth: MAX_BODY_JSON_DEPTH } });
+  });
+
+  it('still takes a batch whose job data nests as deep as job data may', async () => {
+    const queueName = uniqueQueue('deep-ok');
+    await registerStubQueue(queueName);
+    const lines = await dispatchBatch(queueName, [{ jobId: 'deepest', data: nested(MAX_JSON_DEPTH) }]);
+    expect(lines).toMatchObject([{ jobId: 'deepest', outcome: 'completed' }]);
+  });
+
+  it('counts brackets only outside strings, escaped quotes included', async () => {
+    const name = uniqueQueue('brackets');
+    const path = `/"${'['.repeat(200)}`;
+    const response = await adminFetch(registrationPath(name), { method: 'PUT', body: JSON.stringify({ endpoint: 'http://email-api', path }) });
+    expect(response.status).toBe(201);
+    expect(await getRegistration(name)).toMatchObject({ path });
   });
 });
 

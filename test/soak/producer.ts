@@ -19,7 +19,7 @@ export interface ExpectedJob {
   end: ExpectedEnd;
 }
 
-/** Deeper than any job may be nested (MAX_JOB_DATA_DEPTH), yet an ordinary BullMQ add. */
+/** Deeper than any job may be nested (MAX_JSON_DEPTH), yet an ordinary BullMQ add. */
 const POISON_DEPTH = 80;
 const POISON_ID_LENGTH = 300;
 

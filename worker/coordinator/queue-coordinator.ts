@@ -5,7 +5,7 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Registration } from '../../src/protocol.ts';
-import { defaultSpec, resolveRegistration } from '../../src/registration.ts';
+import { defaultSpec, mergeRegistration } from '../../src/registration.ts';
 import { registrationKey } from '../registry.ts';
 import { LatencyWindow } from './latency.ts';
 import type {
@@ -118,7 +118,7 @@ export class QueueCoordinator extends DurableObject<Env> {
         return { status: 412, currentVersion: current?.version ?? null };
       }
       const base = request.mode === 'merge' && current ? current : defaultSpec(request.name, request.defaults);
-      const resolved = resolveRegistration(request.name, request.input, { ...base, name: request.name });
+      const resolved = mergeRegistration(request.name, request.input, base);
       if (!resolved.ok) return { status: 400, errors: resolved.errors };
       const registration: Registration = {
         ...resolved.value,

@@ -1,6 +1,6 @@
 // What the QueueCoordinator's RPC methods take and answer.
 
-import type { FieldError, Registration, RegistrationDefaults } from '../../src/protocol.ts';
+import type { FieldError, Registration, RegistrationDefaults, RegistrationInput } from '../../src/protocol.ts';
 
 export interface AcquireRequest {
   jobId: string;
@@ -43,7 +43,8 @@ export interface ReleaseReport {
 
 export interface WriteRegistrationRequest {
   name: string;
-  input: unknown;
+  /** Already checked field by field by the Worker (checkRegistrationInput); only known fields. */
+  input: RegistrationInput;
   /** `replace` (PUT) starts from the defaults; `merge` (PATCH) from the current registration. */
   mode: 'replace' | 'merge';
   ifMatch?: string;

@@ -11,6 +11,7 @@ import {
   type DispatchRequest,
   type FeatureJobRequest,
 } from '../../src/protocol.ts';
+import { checkFeatureTarget, type EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
 import type { Signer } from '../../src/signing.ts';
 import type { SlotGrant } from '../coordinator/types.ts';
@@ -21,7 +22,12 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const isTimeout = (error: unknown): boolean => error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 
-export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: Signer): Promise<DispatchOutcome> => {
+export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: Signer, policy: EndpointPolicyOptions): Promise<DispatchOutcome> => {
+  // Again at every call: the registration may predate the policy, or the flag may be off now.
+  const target = checkFeatureTarget(slot.endpoint, slot.path, policy);
+  if (!target.ok) {
+    return { outcome: 'failed', retryable: false, error: { message: `endpoint ${slot.endpoint}${slot.path} refused: ${target.message}` }, durationMs: 0 };
+  }
   const payload: FeatureJobRequest = { jobId: job.jobId, queueName: job.queueName, data: job.data, attemptsMade: job.attemptsMade };
   const body = JSON.stringify(payload);
   const started = Date.now();

@@ -1,6 +1,7 @@
 // One job through the edge once the coordinator has answered: call the feature with the slot, give
 // the slot back on every path, and say what happened. Shared by single and batched dispatch.
 
+import type { EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
 import { MAX_ERROR_MESSAGE_BYTES, type DispatchOutcome, type DispatchRequest } from '../../src/protocol.ts';
 import { truncateUtf8 } from '../../src/text.ts';
 import type { Signer } from '../../src/signing.ts';
@@ -28,6 +29,7 @@ export const runJob = async (
   slot: AcquireResult,
   signer: Signer,
   release: (release: Release) => Promise<void>,
+  policy: EndpointPolicyOptions,
 ): Promise<DispatchOutcome> => {
   if (slot.status === 'unknown') return unknownQueue(job.queueName);
   if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
@@ -39,7 +41,7 @@ export const runJob = async (
     durationMs: 0,
   };
   try {
-    outcome = bounded(await callFeature(job, slot, signer));
+    outcome = bounded(await callFeature(job, slot, signer, policy));
   } finally {
     // The slot goes back on every path; if even that fails, the lease expires by itself.
     await release({

@@ -3,13 +3,21 @@
 
 import type { Context } from 'hono';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
-import { parseJsonWithExactNumbers } from '../../src/json.ts';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, parseJsonWithExactNumbers } from '../../src/json.ts';
 import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** How far past the limit a declared body is still read to the end before the 413. */
 const DRAIN_FACTOR = 4;
+
+/**
+ * Deepest nesting any edge route parses. Job data may nest MAX_JSON_DEPTH levels and a batch wraps
+ * it three more (`{jobs:[{data}]}`); the slack keeps a valid job from ever being refused whole.
+ * Deeper bodies are refused before JSON.parse, so nothing recursive (validation, structured clone
+ * into a Durable Object) ever sees them.
+ */
+export const MAX_BODY_JSON_DEPTH = MAX_JSON_DEPTH + 8;
 
 export interface ReadBodyOptions {
   /**
@@ -52,6 +60,11 @@ export interface ParseJsonOptions {
 export const parseJsonBody = (c: Context, raw: string, { exactNumbers = false }: ParseJsonOptions = {}): unknown => {
   if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) throw new UnsupportedMediaTypeError();
   if (raw.trim() === '') throw new ApiError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  if (exceedsJsonDepth(raw, MAX_BODY_JSON_DEPTH)) {
+    throw new ApiError(400, 'invalid_json', `request body nests objects and arrays deeper than ${MAX_BODY_JSON_DEPTH} levels`, {
+      details: { maxDepth: MAX_BODY_JSON_DEPTH },
+    });
+  }
   let parsed: ReturnType<typeof parseJsonWithExactNumbers>;
   try {
     parsed = exactNumbers ? parseJsonWithExactNumbers(raw) : { value: JSON.parse(raw) };

@@ -3,8 +3,8 @@
 
 import { Hono, type Context } from 'hono';
 import { MAX_CONTROL_BODY_BYTES, type Registration } from '../../src/protocol.ts';
-import { isValidQueueName, queueNameError } from '../../src/registration.ts';
-import { registrationDefaults } from '../config.ts';
+import { checkRegistrationInput, isValidQueueName, queueNameError } from '../../src/registration.ts';
+import { endpointPolicy, registrationDefaults } from '../config.ts';
 import type { WriteRegistrationRequest } from '../coordinator/types.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
@@ -32,10 +32,13 @@ const storeUnavailable = () => new ApiError(503, 'store_unavailable', 'the regis
 
 const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode']) => {
   const name = queueName(c);
-  const input = await readJsonBody(c, MAX_CONTROL_BODY_BYTES, { drainOversized: true });
+  const body = await readJsonBody(c, MAX_CONTROL_BODY_BYTES, { drainOversized: true });
+  // Checked here, before the coordinator is called: it only ever receives known, checked fields.
+  const input = checkRegistrationInput(name, body, { requireEndpoint: mode === 'replace', endpoints: endpointPolicy(c.env, c.req.url) });
+  if (!input.ok) throw new ValidationError(input.errors);
   const result = await c.env.QUEUE_COORDINATOR.getByName(name).writeRegistration({
     name,
-    input,
+    input: input.value,
     mode,
     ifMatch: c.req.header('If-Match'),
     defaults: registrationDefaults(c.env),

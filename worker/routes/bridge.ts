@@ -10,7 +10,7 @@ import {
   type DispatchRequest,
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
-import { featureSigner } from '../config.ts';
+import { endpointPolicy, featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
 import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
 import { isRefusal, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
@@ -48,11 +48,12 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (isRefusal(parsed.value)) return c.json(refusedOutcome(parsed.value));
     const job = parsed.value;
     const signer = featureSigner(c.env);
+    const policy = endpointPolicy(c.env, c.req.url);
     if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
       const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
-      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report)));
+      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report), policy));
     } finally {
       leaveDispatches(1);
     }
@@ -65,6 +66,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const refusedLines = refused.map((refusal) => lineOf({ jobId: refusal.jobId, ...refusedOutcome(refusal) })).join('');
     if (jobs.length === 0) return ndjson(refusedLines);
     const signer = featureSigner(c.env);
+    const policy = endpointPolicy(c.env, c.req.url);
     if (!enterDispatches(jobs.length)) return ndjson(refusedLines + jobs.map((job) => lineOf({ jobId: job.jobId, ...OVERLOADED })).join(''));
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
@@ -84,7 +86,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const work = Promise.all([
       written,
       ...jobs.map(async (job, index) => {
-        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
+        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release, policy);
         await writer.write(encoder.encode(lineOf({ jobId: job.jobId, ...outcome })));
       }),
     ]).finally(() => {
