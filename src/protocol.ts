@@ -24,6 +24,8 @@ export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
 export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 /** Signed requests older or newer than this are rejected (replay window). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+/** Shortest secret either tier accepts (tokens, HMAC keys); shorter is a configuration error. */
+export const MIN_SECRET_LENGTH = 16;
 
 export const LIMITS = {
   concurrency: { min: 1, max: 1000 },

@@ -3,7 +3,7 @@
 
 import type { Context } from 'hono';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
-import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -38,11 +38,11 @@ export const readRawBody = async (c: Context, limitBytes: number, { drainOversiz
 /** Requires a JSON content type, then parses `raw`; 415 / 400 otherwise. */
 export const parseJsonBody = (c: Context, raw: string): unknown => {
   if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) throw new UnsupportedMediaTypeError();
-  if (raw.trim() === '') throw new ApiError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  if (raw.trim() === '') throw new InvalidJsonError('request body is empty; expected a JSON object');
   try {
     return JSON.parse(raw);
   } catch (cause) {
-    throw new ApiError(400, 'invalid_json', `request body is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new InvalidJsonError(`request body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
 };
 

@@ -4,7 +4,8 @@
 import { createMiddleware } from 'hono/factory';
 import { HEADER_SIGNATURE } from '../../src/protocol.ts';
 import { SignatureVerifier, type VerifyFailure } from '../../src/signing.ts';
-import { ApiError, UnauthorizedError } from '../errors.ts';
+import { rotatingSecret } from '../config.ts';
+import { UnauthorizedError } from '../errors.ts';
 import type { AppEnv } from '../env.ts';
 import { readRawBody } from '../http/read-body.ts';
 
@@ -29,9 +30,9 @@ const verifierFor = (current: string, next: string | undefined): SignatureVerifi
 
 export const bridgeAuth = (limitBytes: number) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    if (!c.env.BRIDGE_SECRET) throw new ApiError(503, 'not_configured', 'the edge has no BRIDGE_SECRET secret set');
+    const secret = rotatingSecret(c.env, 'BRIDGE_SECRET');
     const rawBody = await readRawBody(c, limitBytes);
-    const verifier = verifierFor(c.env.BRIDGE_SECRET, c.env.BRIDGE_SECRET_NEXT);
+    const verifier = verifierFor(secret.current, secret.next);
     const result = await verifier.verifyBridgeRequest(c.req.header(HEADER_SIGNATURE), c.req.method, c.req.path, rawBody);
     if (!result.ok) throw new UnauthorizedError(FAILURE_MESSAGES[result.reason]);
     c.set('rawBody', rawBody);

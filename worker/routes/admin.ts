@@ -7,7 +7,7 @@ import { isValidQueueName, queueNameError } from '../../src/registration.ts';
 import { registrationDefaults } from '../config.ts';
 import type { WriteRegistrationRequest } from '../coordinator/types.ts';
 import type { AppEnv } from '../env.ts';
-import { ApiError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
+import { NotFoundError, PreconditionFailedError, StoreUnavailableError, ValidationError } from '../errors.ts';
 import { readJsonBody } from '../http/read-body.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { listRegistrations } from '../registry.ts';
@@ -28,8 +28,6 @@ const staleVersion = (currentVersion: number | null) =>
     { details: { currentVersion } },
   );
 
-const storeUnavailable = () => new ApiError(503, 'store_unavailable', 'the registration store (KV) is unavailable; nothing changed, retry');
-
 const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode']) => {
   const name = queueName(c);
   const input = await readJsonBody(c, MAX_CONTROL_BODY_BYTES, { drainOversized: true });
@@ -48,7 +46,7 @@ const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode'])
     case 412:
       throw staleVersion(result.currentVersion);
     case 503:
-      throw storeUnavailable();
+      throw new StoreUnavailableError();
     default:
       c.header('ETag', etagOf(result.registration));
       if (result.status === 201) c.header('Location', `/admin/registrations/${name}`);
@@ -73,6 +71,6 @@ export const adminRoutes = new Hono<AppEnv>()
     const result = await c.env.QUEUE_COORDINATOR.getByName(name).deleteRegistration(c.req.header('If-Match'));
     if (result.status === 404) throw notRegistered(name);
     if (result.status === 412) throw staleVersion(result.currentVersion);
-    if (result.status === 503) throw storeUnavailable();
+    if (result.status === 503) throw new StoreUnavailableError();
     return c.body(null, 204);
   });

@@ -10,8 +10,8 @@ import {
   type DispatchRequest,
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
-import { featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
+import { featureSigner } from '../dispatch/feature-signer.ts';
 import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
 import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
