@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../../src/protocol.ts';
 import { SignatureVerifier, Signer, bridgeSigningPayload, featureSigningPayload, parseSignatureHeader } from '../../src/signing.ts';
 
@@ -9,6 +9,8 @@ const current = new Signer('current-secret');
 const next = new Signer('next-secret');
 const verifier = new SignatureVerifier({ currentSecret: 'current-secret' });
 const rotating = new SignatureVerifier({ currentSecret: 'current-secret', nextSecret: 'next-secret' });
+/** `n` well-formed MACs that match nothing. */
+const bogus = (n: number): string => Array.from({ length: n }, (_, i) => `v1=${i.toString(16).padStart(64, 'b')}`).join(',');
 
 describe('signed payloads', () => {
   it('are "<t>.<METHOD>.<path>.<body>" for the bridge and "<t>.<body>" for features', () => {
@@ -56,7 +58,7 @@ describe('SignatureVerifier', () => {
     expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
   });
 
-  it('accepts a header carrying several v1 signatures when one of them matches', async () => {
+  it('accepts a header carrying two v1 signatures when one of them matches', async () => {
     const good = await current.sign(featureSigningPayload(T, BODY));
     const bad = await new Signer('other').sign(featureSigningPayload(T, BODY));
     expect(await verifier.verifyFeatureBody(`t=${T},v1=${bad},v1=${good}`, BODY, T)).toMatchObject({ ok: true });
@@ -105,22 +107,61 @@ describe('SignatureVerifier', () => {
     'garbage',
     `t=${T}`,
     'v1=00ff',
-    `t=abc,v1=00ff`,
-    `t=-5,v1=00ff`,
+    `t=abc,${bogus(1)}`,
+    `t=-5,${bogus(1)}`,
     `t=${T},v1=`,
     `t=${T},v1=xyz0`,
     `t=${T},v1=abc`,
+    `t=${T},v1=00ff`,
+    `t=${T},v1=${'a'.repeat(63)}`,
+    `t=${T},v1=${'a'.repeat(65)}`,
+    `t=${T},v1=${'g'.repeat(64)}`,
     `t=${T},v0=00ff`,
-    `t=1234567890123,v1=00ff`,
+    `t=${T},${bogus(1)},v0=00ff`,
+    `t=${T},${bogus(1)},`,
+    `t=${T},t=${T},${bogus(1)}`,
+    `t=${T},${bogus(3)}`,
+    `t=${T},${bogus(200)}`,
+    `t=1234567890123,${bogus(1)}`,
   ])('reports the malformed header %j', async (header) => {
     expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'malformed' });
   });
 });
 
+describe('cost of a verification', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is one HMAC per key, however many candidates the header carries', async () => {
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    expect(await rotating.verifyFeatureBody(`t=${T},${bogus(2)}`, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(sign).toHaveBeenCalledTimes(2);
+  });
+
+  it('is no HMAC at all for a malformed or stale header', async () => {
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    expect(await rotating.verifyFeatureBody(`t=${T},${bogus(200)}`, BODY, T)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await rotating.verifyFeatureBody(`t=${T - 400},${bogus(1)}`, BODY, T)).toEqual({ ok: false, reason: 'expired' });
+    expect(sign).not.toHaveBeenCalled();
+  });
+});
+
+describe('checkHeader', () => {
+  it('passes format and window without touching the payload; verifyPayload then checks the MAC', async () => {
+    const header = await current.signBridgeRequest('POST', '/internal/dispatch', BODY, T);
+    const checked = verifier.checkHeader(header, T);
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', BODY))).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', '{}'))).toEqual({ ok: false, reason: 'mismatch' });
+  });
+});
+
 describe('parseSignatureHeader', () => {
-  it('reads t and every well-formed v1', () => {
-    const parsed = parseSignatureHeader(`t=${T},v1=00ff,v1=zz,v1=a0`);
+  it('reads t and one or two 64-hex v1 values, in any order, either case', () => {
+    const a = 'ab'.repeat(32);
+    const b = 'CD'.repeat(32);
+    const parsed = parseSignatureHeader(`v1=${a}, t=${T} ,v1=${b}`);
     expect(parsed?.timestamp).toBe(T);
-    expect(parsed?.signatures.map((bytes) => Array.from(bytes))).toEqual([[0, 255], [160]]);
+    expect(parsed?.signatures.map((bytes) => Array.from(bytes))).toEqual([Array(32).fill(0xab), Array(32).fill(0xcd)]);
   });
 });
