@@ -50,6 +50,24 @@ export class Signer {
   }
 }
 
+/**
+ * Signs feature calls with a key and, while keys rotate, its successor: one v1 each over the same
+ * t, so a verifier holding either key accepts the call.
+ */
+export class RotatingSigner {
+  readonly #signers: Signer[];
+
+  constructor(current: string, next?: string) {
+    this.#signers = [current, next].filter((key): key is string => key !== undefined).map((key) => new Signer(key));
+  }
+
+  async signFeatureBody(body: string, t: number = unixNow()): Promise<string> {
+    const payload = featureSigningPayload(t, body);
+    const macs = await Promise.all(this.#signers.map((signer) => signer.sign(payload)));
+    return [`t=${t}`, ...macs.map((mac) => `v1=${mac}`)].join(',');
+  }
+}
+
 export type VerifyFailure = 'missing' | 'malformed' | 'expired' | 'mismatch';
 
 export type VerifyResult = { ok: true; timestamp: number } | { ok: false; reason: VerifyFailure };

@@ -2,12 +2,13 @@
 // fetch, a Hono route (`c.req.raw`) or Node through @hono/node-server alike.
 
 import { readLimitedText } from '../http/read-limited-text.ts';
-import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.ts';
+import { HEADER_QUEUE_NAME, HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.ts';
 import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.ts';
-import { SignatureVerifier } from '../signing.ts';
+import { featureSigningPayload } from '../signing.ts';
 import { NonRetryableError, RetryAfterError } from './errors.ts';
 import { parseJobRequest } from './parse-job-request.ts';
-import type { CreateJobHandlerOptions, JobContext, JobHandler } from './types.ts';
+import { queueVerifiers } from './queue-verifiers.ts';
+import type { CreateJobHandlerOptions, JobContext } from './types.ts';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
@@ -43,23 +44,33 @@ const failed = (error: unknown): Response => {
   return respond(200, { success: false, error: messageOf(error) });
 };
 
+/**
+ * The handler for POST /internal/process-job. A call is checked in order of cost: its queue (the
+ * X-Queue-Name header only picks the key: unknown → 404), the signature header's format and age,
+ * the body's size, one HMAC per key over the raw body, and last that the signed body names the
+ * same queue — so a key of one queue never runs another queue's handler.
+ */
 export const createJobHandler = <Queues extends object>(options: CreateJobHandlerOptions<Queues>): ((request: Request) => Promise<Response>) => {
-  const verifier = new SignatureVerifier({ currentSecret: options.signingSecret, nextSecret: options.nextSigningSecret });
-  // A Map, so queue names such as 'constructor' never reach Object.prototype.
-  const handlers = new Map(Object.entries(options.handlers) as [string, JobHandler][]);
+  const { handlers, verifiers } = queueVerifiers(options);
 
   return async (request) => {
     if (request.method !== 'POST') return refuse(405, 'only POST is accepted', { Allow: 'POST' });
+    const queue = request.headers.get(HEADER_QUEUE_NAME);
+    if (queue === null) return refuse(400, `missing ${HEADER_QUEUE_NAME} header`);
+    const verifier = verifiers.get(queue);
+    const handler = handlers.get(queue);
+    if (!verifier || !handler) return refuse(404, `no handler for queue '${queue}'`);
+    const checked = verifier.checkHeader(request.headers.get(HEADER_SIGNATURE));
+    if (!checked.ok) return refuse(401, VERIFY_FAILURE_MESSAGES[checked.reason]);
     const raw = await readLimitedText(request, MAX_JOB_BODY_BYTES);
     if (raw === undefined) return refuse(413, `request body must be at most ${MAX_JOB_BODY_BYTES} bytes`);
-    const verified = await verifier.verifyFeatureBody(request.headers.get(HEADER_SIGNATURE), raw);
+    const verified = await verifier.verifyPayload(checked.signature, featureSigningPayload(checked.signature.timestamp, raw));
     if (!verified.ok) return refuse(401, VERIFY_FAILURE_MESSAGES[verified.reason]);
     const parsed = parseJobRequest(raw);
     if (!parsed.ok) return refuse(400, parsed.message);
 
     const { jobId, queueName, data, attemptsMade } = parsed.value;
-    const handler = handlers.get(queueName);
-    if (typeof handler !== 'function') return refuse(404, `no handler for queue '${queueName}'`);
+    if (queueName !== queue) return refuse(403, `the call is signed with the key of queue '${queue}' but its body names queue '${queueName}'`);
     const ctx: JobContext = {
       jobId,
       queueName,

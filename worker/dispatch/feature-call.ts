@@ -12,7 +12,7 @@ import {
   type FeatureJobRequest,
 } from '../../src/protocol.ts';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
-import type { Signer } from '../../src/signing.ts';
+import type { RotatingSigner } from '../../src/signing.ts';
 import type { SlotGrant } from '../coordinator/types.ts';
 import { classifyFeatureResponse } from './classify.ts';
 
@@ -21,7 +21,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const isTimeout = (error: unknown): boolean => error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 
-export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: Signer): Promise<DispatchOutcome> => {
+export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: RotatingSigner): Promise<DispatchOutcome> => {
   const payload: FeatureJobRequest = { jobId: job.jobId, queueName: job.queueName, data: job.data, attemptsMade: job.attemptsMade };
   const body = JSON.stringify(payload);
   const started = Date.now();

@@ -2,7 +2,7 @@
 // the slot back on every path, and say what happened. Shared by single and batched dispatch.
 
 import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.ts';
-import type { Signer } from '../../src/signing.ts';
+import type { RotatingSigner } from '../../src/signing.ts';
 import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.ts';
 import { callFeature } from './feature-call.ts';
 
@@ -21,7 +21,7 @@ export const unknownQueue = (queueName: string): DispatchOutcome => ({
 export const runJob = async (
   job: DispatchRequest,
   slot: AcquireResult,
-  signer: Signer,
+  signer: RotatingSigner,
   release: (release: Release) => Promise<void>,
 ): Promise<DispatchOutcome> => {
   if (slot.status === 'unknown') return unknownQueue(job.queueName);

@@ -44,7 +44,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const parsed = parseDispatchRequest(parseJsonBody(c, c.get('rawBody')));
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const job = parsed.value;
-    const signer = featureSigner(c.env);
+    const signer = await featureSigner(c.env, job.queueName);
     if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
@@ -58,7 +58,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const parsed = parseDispatchBatch(parseJsonBody(c, c.get('rawBody')));
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const { queueName, jobs } = parsed.value;
-    const signer = featureSigner(c.env);
+    const signer = await featureSigner(c.env, queueName);
     if (!enterDispatches(jobs.length)) return ndjson(jobs.map((job) => JSON.stringify({ jobId: job.jobId, ...OVERLOADED })).join('\n') + '\n');
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
