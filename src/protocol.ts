@@ -88,6 +88,12 @@ export interface DispatchRequest {
   data: unknown;
   attemptsMade: number;
   name?: string;
+  /**
+   * Random per request, so two otherwise identical dispatches in one second (the signature's
+   * resolution) sign differently: the edge refuses a signature it has already accepted. Optional,
+   * and otherwise ignored by the edge.
+   */
+  requestId?: string;
 }
 
 /**
@@ -98,7 +104,9 @@ export interface DispatchRequest {
  */
 export interface DispatchBatchRequest {
   queueName: string;
-  jobs: Omit<DispatchRequest, 'queueName'>[];
+  jobs: Omit<DispatchRequest, 'queueName' | 'requestId'>[];
+  /** As DispatchRequest.requestId. */
+  requestId?: string;
 }
 
 export type DispatchBatchLine = DispatchOutcome & { jobId: string };
@@ -119,8 +127,11 @@ export interface FailedOutcome {
 export interface ThrottledOutcome {
   outcome: 'throttled';
   retryAfterMs: number;
-  /** Why the job was not attempted: no free slot, paused queue, or the feature asked to slow down. */
-  reason?: 'busy' | 'paused' | 'feature';
+  /**
+   * Why the job was not attempted: no free slot, paused queue, the feature asked to slow down, or
+   * this very attempt of the job is still being dispatched (a redispatch while the first runs).
+   */
+  reason?: 'busy' | 'paused' | 'feature' | 'in_flight';
 }
 
 export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;

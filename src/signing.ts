@@ -70,7 +70,11 @@ export class RotatingSigner {
 
 export type VerifyFailure = 'missing' | 'malformed' | 'expired' | 'mismatch';
 
-export type VerifyResult = { ok: true; timestamp: number } | { ok: false; reason: VerifyFailure };
+/**
+ * On success, `signature` is the matching MAC as lowercase hex: the same however the header was
+ * spelled (order, case, a second v1), so it identifies the signed request for replay checks.
+ */
+export type VerifyResult = { ok: true; timestamp: number; signature: string } | { ok: false; reason: VerifyFailure };
 
 /** A header whose format and timestamp passed: only the HMAC is left to check. */
 export type HeaderCheck = { ok: true; signature: ParsedSignature } | { ok: false; reason: VerifyFailure };
@@ -138,6 +142,11 @@ export class SignatureVerifier {
     this.#toleranceSeconds = toleranceSeconds;
   }
 
+  /** When a signature made at `timestamp` stops being accepted (ms): how long a replay guard must remember it. */
+  validUntil(timestamp: number): number {
+    return (timestamp + this.#toleranceSeconds) * 1000;
+  }
+
   /** Format and time window only: cheap, so it runs before a body is read. */
   checkHeader(header: string | null | undefined, now = unixNow()): HeaderCheck {
     if (!header) return { ok: false, reason: 'missing' };
@@ -151,8 +160,8 @@ export class SignatureVerifier {
   async verifyPayload({ timestamp, signatures }: ParsedSignature, payload: string): Promise<VerifyResult> {
     const data = encoder.encode(payload);
     for (const key of this.#keys) {
-      const expected = new Uint8Array(await crypto.subtle.sign('HMAC', await key, data));
-      if (signatures.some((signature) => equalBytes(expected, signature))) return { ok: true, timestamp };
+      const expected = await crypto.subtle.sign('HMAC', await key, data);
+      if (signatures.some((signature) => equalBytes(new Uint8Array(expected), signature))) return { ok: true, timestamp, signature: toHex(expected) };
     }
     return { ok: false, reason: 'mismatch' };
   }

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'invalid_json',
   'unauthorized',
   'not_found',
+  'replayed',
   'precondition_failed',
   'payload_too_large',
   'unsupported_media_type',
@@ -75,6 +76,14 @@ export class NotFoundError extends ApiError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(404, 'not_found', message, options);
     this.name = 'NotFoundError';
+  }
+}
+
+/** A signed request the edge has already accepted once: a replay, refused before anything runs. */
+export class ReplayedError extends ApiError {
+  constructor() {
+    super(409, 'replayed', 'this signed request was already accepted once; every request must be signed anew');
+    this.name = 'ReplayedError';
   }
 }
 

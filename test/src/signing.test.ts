@@ -38,12 +38,12 @@ describe('signed payloads', () => {
 describe('SignatureVerifier', () => {
   it('accepts a bridge request signed with the current secret', async () => {
     const header = await current.signBridgeRequest('POST', '/internal/dispatch', BODY, T);
-    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/dispatch', BODY, T + 10)).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/dispatch', BODY, T + 10)).toMatchObject({ ok: true, timestamp: T });
   });
 
   it('accepts a feature body signed with the current secret', async () => {
     const header = await current.signFeatureBody(BODY, T);
-    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toMatchObject({ ok: true, timestamp: T });
   });
 
   it('signs and verifies at the current time by default', async () => {
@@ -53,8 +53,8 @@ describe('SignatureVerifier', () => {
 
   it('accepts the next secret while secrets rotate, and only then', async () => {
     const header = await next.signFeatureBody(BODY, T);
-    expect(await rotating.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T });
-    expect(await rotating.verifyFeatureBody(await current.signFeatureBody(BODY, T), BODY, T)).toEqual({ ok: true, timestamp: T });
+    expect(await rotating.verifyFeatureBody(header, BODY, T)).toMatchObject({ ok: true, timestamp: T });
+    expect(await rotating.verifyFeatureBody(await current.signFeatureBody(BODY, T), BODY, T)).toMatchObject({ ok: true, timestamp: T });
     expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
   });
 
@@ -151,8 +151,16 @@ describe('checkHeader', () => {
     const checked = verifier.checkHeader(header, T);
     expect(checked.ok).toBe(true);
     if (!checked.ok) return;
-    expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', BODY))).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', BODY))).toMatchObject({ ok: true, timestamp: T });
     expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', '{}'))).toEqual({ ok: false, reason: 'mismatch' });
+  });
+});
+
+describe('the accepted signature', () => {
+  it('is the matching MAC in lowercase hex, however the header spells it', async () => {
+    const mac = await current.sign(featureSigningPayload(T, BODY));
+    const spellings = [`t=${T},v1=${mac}`, `v1=${mac.toUpperCase()},t=${T}`, `t=${T},${bogus(1)}, v1=${mac}`];
+    for (const header of spellings) expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T, signature: mac });
   });
 });
 

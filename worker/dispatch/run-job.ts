@@ -3,7 +3,7 @@
 
 import type { DispatchOutcome, DispatchRequest } from '../../src/protocol.ts';
 import type { RotatingSigner } from '../../src/signing.ts';
-import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.ts';
+import type { Release, ReleaseKind, SlotAnswer } from '../coordinator/types.ts';
 import { callFeature } from './feature-call.ts';
 
 const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
@@ -20,7 +20,7 @@ export const unknownQueue = (queueName: string): DispatchOutcome => ({
 
 export const runJob = async (
   job: DispatchRequest,
-  slot: AcquireResult,
+  slot: SlotAnswer,
   signer: RotatingSigner,
   release: (release: Release) => Promise<void>,
 ): Promise<DispatchOutcome> => {

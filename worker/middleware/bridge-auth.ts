@@ -33,5 +33,6 @@ export const bridgeAuth = (limitBytes: number) =>
     const verified = await verifier.verifyPayload(checked.signature, bridgeSigningPayload(timestamp, c.req.method, c.req.path, rawBody));
     if (!verified.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[verified.reason]);
     c.set('rawBody', rawBody);
+    c.set('signature', { mac: verified.signature, validUntil: verifier.validUntil(timestamp) });
     await next();
   });

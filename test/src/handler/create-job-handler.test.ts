@@ -165,6 +165,24 @@ describe('createJobHandler', () => {
     expect(pulled).toBe(false);
   });
 
+  it('runs a captured call once: the replay is answered 429 Retry-After 1 (throttled at the edge, uncharged), the handler not run again', async () => {
+    let calls = 0;
+    const handle = makeHandler(() => ++calls);
+    const captured = await signedRequest({ jobId: 'job-replayed' });
+    const replay = captured.clone();
+    expect(await answer(await handle(captured))).toEqual({ status: 200, body: { success: true, result: 1 } });
+
+    const response = await handle(replay);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('Retry-After')).toBe('1');
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'throttled', retryAfterMs: 1_000, reason: 'feature' });
+    expect(calls).toBe(1);
+
+    // The same job signed anew (as the edge's next call is) runs.
+    expect(await answer(await handle(await signedRequest({ jobId: 'job-replayed' }, { t: unixNow() + 1 })))).toMatchObject({ status: 200 });
+    expect(calls).toBe(2);
+  });
+
   it('rejects a body changed after signing, and a request without a signature', async () => {
     let calls = 0;
     const handle = makeHandler(() => calls++);
