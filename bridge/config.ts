@@ -2,7 +2,7 @@
 // start-up attempt reports them all. Secret values never appear in messages.
 
 import { hostname } from 'node:os';
-import { DEFAULT_RESULT_MAX_BYTES, type RegistrationDefaults } from '../src/protocol.ts';
+import { DEFAULT_RESULT_MAX_BYTES, MIN_SECRET_LENGTH, type RegistrationDefaults } from '../src/protocol.ts';
 import { parseRegistrationDefaults } from '../src/registration.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
@@ -16,7 +16,6 @@ export const DEFAULT_SYNC_INTERVAL_MS = 2_000;
 // Letters, digits and braces, so a Redis Cluster hash tag such as {jobs} fits; ':' separates BullMQ's keys.
 const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9_{}.-]{1,64}$/;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
-const MIN_SECRET_LENGTH = 16;
 /** The edge answers at most a megabyte of a feature's answer; a larger limit could never apply. */
 const MAX_RESULT_MAX_BYTES = 1024 * 1024;
 const MAX_BRIDGE_ID_LENGTH = 256;

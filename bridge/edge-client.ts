@@ -2,6 +2,7 @@
 // second reuse a handful of TCP (and TLS) connections. Every answer that is not the documented one
 // becomes an EdgeRequestError; callers treat those as infrastructure faults.
 
+import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
@@ -113,13 +114,15 @@ export class EdgeClient {
 
   /**
    * Runs one queue's jobs through the edge in one request; each outcome is handed to `onOutcome` as
-   * its line arrives. Resolves once every job has an outcome; a missing or malformed line, like any
+   * its line arrives. Each request carries a fresh requestId, so a job sent again (after a throttle
+   * or an edge fault) is never a byte-for-byte replay of an earlier request. Resolves once every job has an outcome; a missing or malformed line, like any
    * other unexpected answer, is an EdgeRequestError (the jobs without an outcome are not charged).
    */
   async dispatchBatch(batch: DispatchBatchRequest, { timeoutMs, onAccepted, onOutcome }: DispatchBatchOptions): Promise<void> {
     const waiting = new Set(batch.jobs.map((job) => job.jobId));
     let malformed: string | undefined;
-    const { response } = await this.#call('POST', '/internal/dispatch/batch', JSON.stringify(batch), {
+    const body: DispatchBatchRequest = { ...batch, requestId: randomUUID() };
+    const { response } = await this.#call('POST', '/internal/dispatch/batch', JSON.stringify(body), {
       timeoutMs,
       onResponseStart: onAccepted,
       onLine: (line) => {

@@ -14,13 +14,14 @@ interface DemoQueues {
 
 export interface DemoFeatureOptions {
   port: number;
-  signingSecret: string;
+  /** The demo queue's feature key, as `npm run feature-keys -- demo` prints it. */
+  key: string;
   log: (line: string) => void;
 }
 
-export const startDemoFeature = ({ port, signingSecret, log }: DemoFeatureOptions): Promise<HttpServer> => {
+export const startDemoFeature = ({ port, key, log }: DemoFeatureOptions): Promise<HttpServer> => {
   const handle = createJobHandler<DemoQueues>({
-    signingSecret,
+    keys: { [DEMO_QUEUE]: key },
     handlers: {
       [DEMO_QUEUE]: async (data, ctx) => {
         const greeting = `Hello, ${data?.name ?? 'world'}!`;

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { HttpServer } from '../bridge/http-server.ts';
+import { queueKey } from '../src/feature-keys.ts';
 import { ChildService } from '../test/support/child-service.ts';
 import { wranglerDev, wranglerVars } from '../test/support/edge.ts';
 import { UpstashGateway } from '../test/support/upstash-gateway.ts';
@@ -85,7 +86,9 @@ export class LocalStack {
     const gateway = await UpstashGateway.start({ redisUrl: URLS.redis, token: vars.UPSTASH_REDIS_REST_TOKEN });
     this.#servers.push(gateway);
     await this.#startEdge(vars, gateway.url);
-    this.#servers.push(await startDemoFeature({ port: PORTS.feature, signingSecret: vars.FEATURE_SIGNING_SECRET, log: say('feature') }));
+    // The platform hands the feature team only its queue's key, never FEATURE_SIGNING_SECRET.
+    const key = await queueKey(vars.FEATURE_SIGNING_SECRET, DEMO_QUEUE);
+    this.#servers.push(await startDemoFeature({ port: PORTS.feature, key, log: say('feature') }));
     await this.#startBridge(vars.BRIDGE_SECRET);
     await this.#registerDemo(vars.ADMIN_TOKEN);
     this.#printBanner(vars);

@@ -28,6 +28,8 @@ export const MAX_ERROR_MESSAGE_BYTES = 1024;
 export const DEFAULT_RESULT_MAX_BYTES = 64 * 1024;
 /** Signed requests older or newer than this are rejected (replay window). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+/** Shortest secret either tier accepts (tokens, HMAC keys); shorter is a configuration error. */
+export const MIN_SECRET_LENGTH = 16;
 
 export const LIMITS = {
   concurrency: { min: 1, max: 1000 },
@@ -90,6 +92,12 @@ export interface DispatchRequest {
   data: unknown;
   attemptsMade: number;
   name?: string;
+  /**
+   * Random per request, so two otherwise identical dispatches in one second (the signature's
+   * resolution) sign differently: the edge refuses a signature it has already accepted. Optional,
+   * and otherwise ignored by the edge.
+   */
+  requestId?: string;
 }
 
 /**
@@ -100,7 +108,9 @@ export interface DispatchRequest {
  */
 export interface DispatchBatchRequest {
   queueName: string;
-  jobs: Omit<DispatchRequest, 'queueName'>[];
+  jobs: Omit<DispatchRequest, 'queueName' | 'requestId'>[];
+  /** As DispatchRequest.requestId. */
+  requestId?: string;
 }
 
 export type DispatchBatchLine = DispatchOutcome & { jobId: string };
@@ -121,8 +131,11 @@ export interface FailedOutcome {
 export interface ThrottledOutcome {
   outcome: 'throttled';
   retryAfterMs: number;
-  /** Why the job was not attempted: no free slot, paused queue, or the feature asked to slow down. */
-  reason?: 'busy' | 'paused' | 'feature';
+  /**
+   * Why the job was not attempted: no free slot, paused queue, the feature asked to slow down, or
+   * this very attempt of the job is still being dispatched (a redispatch while the first runs).
+   */
+  reason?: 'busy' | 'paused' | 'feature' | 'in_flight';
 }
 
 export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;

@@ -5,7 +5,7 @@ import type { VerifyFailure } from './signing.ts';
 
 export const VERIFY_FAILURE_MESSAGES: Readonly<Record<VerifyFailure, string>> = {
   missing: `missing ${HEADER_SIGNATURE} header`,
-  malformed: `malformed ${HEADER_SIGNATURE} header; expected t=<unix seconds>,v1=<hex>`,
+  malformed: `malformed ${HEADER_SIGNATURE} header; expected t=<unix seconds>,v1=<64 hex>[,v1=<64 hex>]`,
   expired: `signature timestamp is outside the ${SIGNATURE_TOLERANCE_SECONDS / 60}-minute window`,
   mismatch: 'signature does not match',
 };

@@ -2,9 +2,8 @@
 // every failure into `{ error: { code, message, details? } }`.
 
 import { Hono } from 'hono';
-import type { ErrorBody } from '../src/protocol.ts';
 import type { AppEnv } from './env.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, InternalError, NotFoundError } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bridgeRoutes } from './routes/bridge.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -18,13 +17,15 @@ export const app = new Hono<AppEnv>()
   .route('/internal', bridgeRoutes)
   .route('/queues', queuesRoutes);
 
-app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+app.notFound((c) => {
+  const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);
+  return c.json(error.toBody(), error.status);
+});
 
-app.onError((error, c) => {
-  if (error instanceof ApiError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
-    return c.json(body, error.status, error.headers);
+app.onError((thrown, c) => {
+  if (!(thrown instanceof ApiError)) {
+    console.error('unhandled error', { method: c.req.method, path: c.req.path, error: thrown instanceof Error ? thrown.stack : String(thrown) });
   }
-  console.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? error.stack : String(error) });
-  return c.json<ErrorBody>({ error: { code: 'internal_error', message: 'the edge failed to handle this request' } }, 500);
+  const error = thrown instanceof ApiError ? thrown : new InternalError(thrown);
+  return c.json(error.toBody(), error.status, error.headers);
 });

@@ -2,14 +2,19 @@
 // fetch, a Hono route (`c.req.raw`) or Node through @hono/node-server alike.
 
 import { readLimitedText } from '../http/read-limited-text.ts';
-import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.ts';
+import { HEADER_QUEUE_NAME, HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey, type FeatureJobResponse } from '../protocol.ts';
+import { ReplayGuard } from '../replay-guard.ts';
 import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.ts';
-import { SignatureVerifier } from '../signing.ts';
+import { featureSigningPayload } from '../signing.ts';
 import { NonRetryableError, RetryAfterError } from './errors.ts';
 import { parseJobRequest } from './parse-job-request.ts';
-import type { CreateJobHandlerOptions, JobContext, JobHandler } from './types.ts';
+import { queueVerifiers } from './queue-verifiers.ts';
+import type { CreateJobHandlerOptions, JobContext } from './types.ts';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
+/** Calls remembered for their 5-minute window, per handler; beyond it the oldest are forgotten. */
+const MAX_REMEMBERED_CALLS = 10_000;
+const REPLAY_RETRY_AFTER_SECONDS = 1;
 
 const respond = (status: number, body: FeatureJobResponse & { retryAfterMs?: number }, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
@@ -17,6 +22,13 @@ const respond = (status: number, body: FeatureJobResponse & { retryAfterMs?: num
 /** A refusal of the request itself; the edge fails such jobs without retrying. */
 const refuse = (status: number, error: string, headers?: Record<string, string>): Response =>
   respond(status, { success: false, retryable: false, error }, headers);
+
+const replayed = (): Response =>
+  respond(
+    429,
+    { success: false, error: 'this call was already accepted once; a repeated call must be signed anew', retryAfterMs: REPLAY_RETRY_AFTER_SECONDS * 1000 },
+    { 'Retry-After': String(REPLAY_RETRY_AFTER_SECONDS) },
+  );
 
 const messageOf = (error: unknown): string => {
   if (error instanceof Error) return error.message || `job handler threw ${error.name}`;
@@ -43,23 +55,39 @@ const failed = (error: unknown): Response => {
   return respond(200, { success: false, error: messageOf(error) });
 };
 
+/**
+ * The handler for POST /internal/process-job. A call is checked in order of cost: its queue (the
+ * X-Queue-Name header only picks the key: unknown → 404), the signature header's format and age,
+ * the body's size, one HMAC per key over the raw body, that the signature is not a replay, and
+ * last that the signed body names the same queue — so a key of one queue never runs another
+ * queue's handler.
+ */
 export const createJobHandler = <Queues extends object>(options: CreateJobHandlerOptions<Queues>): ((request: Request) => Promise<Response>) => {
-  const verifier = new SignatureVerifier({ currentSecret: options.signingSecret, nextSecret: options.nextSigningSecret });
-  // A Map, so queue names such as 'constructor' never reach Object.prototype.
-  const handlers = new Map(Object.entries(options.handlers) as [string, JobHandler][]);
+  const { handlers, verifiers } = queueVerifiers(options);
+  const accepted = new ReplayGuard(MAX_REMEMBERED_CALLS);
 
   return async (request) => {
     if (request.method !== 'POST') return refuse(405, 'only POST is accepted', { Allow: 'POST' });
+    const queue = request.headers.get(HEADER_QUEUE_NAME);
+    if (queue === null) return refuse(400, `missing ${HEADER_QUEUE_NAME} header`);
+    const verifier = verifiers.get(queue);
+    const handler = handlers.get(queue);
+    if (!verifier || !handler) return refuse(404, `no handler for queue '${queue}'`);
+    const checked = verifier.checkHeader(request.headers.get(HEADER_SIGNATURE));
+    if (!checked.ok) return refuse(401, VERIFY_FAILURE_MESSAGES[checked.reason]);
     const raw = await readLimitedText(request, MAX_JOB_BODY_BYTES);
     if (raw === undefined) return refuse(413, `request body must be at most ${MAX_JOB_BODY_BYTES} bytes`);
-    const verified = await verifier.verifyFeatureBody(request.headers.get(HEADER_SIGNATURE), raw);
+    const verified = await verifier.verifyPayload(checked.signature, featureSigningPayload(checked.signature.timestamp, raw));
     if (!verified.ok) return refuse(401, VERIFY_FAILURE_MESSAGES[verified.reason]);
+    // A signature seen before is a replay and the handler does not run again. Answered 429, not a
+    // 4xx the edge treats as final: should a genuine call ever repeat, the edge puts the job back
+    // uncharged and its next call, signed anew, runs.
+    if (!accepted.claim(verified.signature, verifier.validUntil(verified.timestamp))) return replayed();
     const parsed = parseJobRequest(raw);
     if (!parsed.ok) return refuse(400, parsed.message);
 
     const { jobId, queueName, data, attemptsMade } = parsed.value;
-    const handler = handlers.get(queueName);
-    if (typeof handler !== 'function') return refuse(404, `no handler for queue '${queueName}'`);
+    if (queueName !== queue) return refuse(403, `the call is signed with the key of queue '${queue}' but its body names queue '${queueName}'`);
     const ctx: JobContext = {
       jobId,
       queueName,

@@ -1,4 +1,4 @@
 // Feature-side helper: one `(Request) => Promise<Response>` for POST /internal/process-job.
 export { createJobHandler } from './create-job-handler.ts';
 export { NonRetryableError, RetryAfterError } from './errors.ts';
-export type { CreateJobHandlerOptions, JobContext, JobHandler, JobHandlers } from './types.ts';
+export type { CreateJobHandlerOptions, JobContext, JobHandler, JobHandlers, QueueKeys } from './types.ts';

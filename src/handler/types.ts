@@ -26,10 +26,13 @@ export type JobHandlers<Queues extends object> = {
   [Q in keyof Queues]: JobHandler<Queues[Q], unknown, Q & string>;
 };
 
+/** Per served queue, its key: 64 lowercase hex characters, as `npm run feature-keys -- <queue>` prints it. */
+export type QueueKeys<Queues extends object> = { [Q in keyof Queues]: string };
+
 export interface CreateJobHandlerOptions<Queues extends object> {
   handlers: JobHandlers<Queues>;
-  /** FEATURE_SIGNING_SECRET, the key the edge signs job calls with. */
-  signingSecret: string;
-  /** FEATURE_SIGNING_SECRET_NEXT, accepted as well while the secret rotates. */
-  nextSigningSecret?: string;
+  /** Each served queue's feature key; a call is verified with the key of the queue it names. */
+  keys: NoInfer<QueueKeys<Queues>>;
+  /** The keys made from the platform's next secret, accepted as well while it rotates. */
+  nextKeys?: NoInfer<Partial<QueueKeys<Queues>>>;
 }

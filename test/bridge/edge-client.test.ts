@@ -91,6 +91,26 @@ describe('EdgeClient', () => {
     expect(results.every((r) => r.ok)).toBe(true);
   });
 
+  it('makes every batch request unique (a fresh requestId), so the same jobs sent again in the same second never sign like a replay', async () => {
+    const seen: { requestId: unknown; jobs: unknown; signature: string }[] = [];
+    handler = (req, res, body) => {
+      const parsed = JSON.parse(body) as { requestId: unknown; jobs: unknown };
+      seen.push({ requestId: parsed.requestId, jobs: parsed.jobs, signature: String(req.headers['x-queue-signature']) });
+      ndjson(res, [
+        { jobId: '1', outcome: 'throttled', retryAfterMs: 5 },
+        { jobId: '2', outcome: 'throttled', retryAfterMs: 5 },
+      ]);
+    };
+
+    await dispatchBatch();
+    await dispatchBatch();
+
+    expect(seen[0].jobs).toEqual(seen[1].jobs);
+    expect(seen.map((s) => s.requestId)).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    expect(seen[0].requestId).not.toBe(seen[1].requestId);
+    expect(seen[0].signature).not.toBe(seen[1].signature);
+  });
+
   it.each([
     ['a non-200 answer', (res: ServerResponse) => json(res, 502, { error: { code: 'bad_gateway', message: 'upstream hiccup' } }), /edge answered 502: upstream hiccup/],
     ['a line that is not an outcome', (res: ServerResponse) => ndjson(res, [{ jobId: '1', outcome: 'done' }]), /malformed line/],

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
 import { listen, type HttpServer } from '../../bridge/http-server.ts';
+import { queueKey } from '../../src/feature-keys.ts';
 import { createJobHandler, NonRetryableError, type JobContext } from '../../src/handler/index.ts';
 import { DEFAULT_FEATURE_PATH } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
@@ -66,7 +67,10 @@ beforeAll(async () => {
   redis = await RedisServer.start();
   gateway = await UpstashGateway.start({ redisUrl: redis.url, token: UPSTASH_TOKEN });
   const handle = createJobHandler<WelcomeQueues>({
-    signingSecret: EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET,
+    keys: {
+      welcome: await queueKey(EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET, 'welcome'),
+      refunds: await queueKey(EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET, 'refunds'),
+    },
     handlers: {
       welcome: (data, ctx) => {
         seen.push(ctx);

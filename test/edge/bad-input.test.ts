@@ -312,11 +312,41 @@ describe.each([
   );
 });
 
-describe('signed routes check the body limit before the signature', () => {
-  it('answers 413 to an unsigned 1 MiB dispatch without reading it all', async () => {
+describe('bridge routes check the signature header before reading the body', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const bogus = (n: number) => Array.from({ length: n }, (_, i) => `v1=${i.toString(16).padStart(64, 'a')}`).join(',');
+  /** A body that never ends: a route that starts reading it never answers. */
+  const endlessBody = () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"queueName":"q","jobs":['));
+      },
+    });
+  const withinDeadline = <T>(promise: Promise<T>): Promise<T> =>
+    Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('the edge read the body before refusing the header')), 5_000))]);
+
+  it.each([
+    ['no signature', undefined, 'missing'],
+    ['three v1 values', () => `t=${now()},${bogus(3)}`, 'malformed'],
+    ['200 bogus v1 values', () => `t=${now()},${bogus(200)}`, 'malformed'],
+    ['a v1 that is not 64 hex characters', () => `t=${now()},v1=${'a'.repeat(63)}`, 'malformed'],
+    ['two timestamps', () => `t=${now()},t=${now()},${bogus(1)}`, 'malformed'],
+    ['a stale timestamp', () => `t=${now() - 360},${bogus(1)}`, 'outside the 5-minute window'],
+  ])('answers 401 to %s on a 4 MiB batch route without reading the body', async (_label, header, message) => {
+    const response = await withinDeadline(
+      edgeFetch('/internal/dispatch/batch', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(header ? { 'X-Queue-Signature': header() } : {}) },
+        body: endlessBody(),
+      }),
+    );
+    expect((await expectError(response, 401)).message).toContain(message);
+  });
+
+  it('answers 413 to a 1 MiB dispatch with a well-formed but wrong signature, without reading it all', async () => {
     const response = await edgeFetch('/internal/dispatch', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-Queue-Signature': `t=${now()},${bogus(2)}` },
       body: JSON.stringify({ jobId: 'j', queueName: 'q', data: 'x'.repeat(MiB), attemptsMade: 0 }),
     });
     await expectError(response, 413);

@@ -49,13 +49,13 @@ describe('global concurrency', () => {
   it('serves the line in arrival order', async () => {
     const queueName = uniqueQueue('fifo');
     await registerStubQueue(queueName, { concurrency: 1 });
-    const held = await coordinator(queueName).acquire({ jobId: 'holder', maxWaitMs: 0 });
+    const held = await coordinator(queueName).acquire({ jobId: 'holder', attemptsMade: 0, maxWaitMs: 0 });
     if (held.status !== 'granted') throw new Error('expected a slot');
 
     const order: string[] = [];
     const waiters = ['first', 'second', 'third'].map((jobId) =>
       coordinator(queueName)
-        .acquire({ jobId, maxWaitMs: 10_000 })
+        .acquire({ jobId, attemptsMade: 0, maxWaitMs: 10_000 })
         .then(async (result) => {
           order.push(jobId);
           if (result.status === 'granted') await coordinator(queueName).release(result.leaseId, { kind: 'completed', durationMs: 1, jobId });
@@ -77,19 +77,19 @@ describe('global concurrency', () => {
     await scriptStub(queueName, [behaviour]);
     await dispatch({ queueName });
     expect((await coordinator(queueName).stats()).inFlight).toBe(0);
-    expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+    expect(await coordinator(queueName).acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
   });
 
   it('takes back the slot of a caller that vanished, once its lease expires, and hands it to the line', async () => {
     const queueName = uniqueQueue('vanished');
     await registerStubQueue(queueName, { concurrency: 1, timeoutMs: 200 });
-    const vanished = await coordinator(queueName).acquire({ jobId: 'crashed', maxWaitMs: 0 });
+    const vanished = await coordinator(queueName).acquire({ jobId: 'crashed', attemptsMade: 0, maxWaitMs: 0 });
     expect(vanished.status).toBe('granted');
-    expect(await coordinator(queueName).acquire({ jobId: 'impatient', maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+    expect(await coordinator(queueName).acquire({ jobId: 'impatient', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
 
     // Nobody releases: the lease's alarm (timeout 200 ms + grace) must free the slot for the waiter.
     const started = Date.now();
-    const next = await coordinator(queueName).acquire({ jobId: 'patient', maxWaitMs: 10_000 });
+    const next = await coordinator(queueName).acquire({ jobId: 'patient', attemptsMade: 0, maxWaitMs: 10_000 });
     expect(next.status).toBe('granted');
     expect(Date.now() - started).toBeLessThan(8_000);
     expect((await coordinator(queueName).stats()).totals.leasesExpired).toBe(1);
@@ -98,14 +98,14 @@ describe('global concurrency', () => {
   it('remembers slots in use across a restart of the coordinator', async () => {
     const queueName = uniqueQueue('restart');
     await registerStubQueue(queueName, { concurrency: 1 });
-    const held = await coordinator(queueName).acquire({ jobId: 'long-call', maxWaitMs: 0 });
+    const held = await coordinator(queueName).acquire({ jobId: 'long-call', attemptsMade: 0, maxWaitMs: 0 });
     expect(held.status).toBe('granted');
 
     await evictDurableObject(coordinator(queueName));
 
-    expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+    expect(await coordinator(queueName).acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
     if (held.status === 'granted') await coordinator(queueName).release(held.leaseId, { kind: 'completed', durationMs: 1, jobId: 'long-call' });
-    expect(await coordinator(queueName).acquire({ jobId: 'next', maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+    expect(await coordinator(queueName).acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
   });
 });
 
@@ -158,9 +158,9 @@ describe('live registration changes', () => {
   it('pausing turns away callers already waiting in line', async () => {
     const queueName = uniqueQueue('pause-line');
     await registerStubQueue(queueName, { concurrency: 1 });
-    const held = await coordinator(queueName).acquire({ jobId: 'holder', maxWaitMs: 0 });
+    const held = await coordinator(queueName).acquire({ jobId: 'holder', attemptsMade: 0, maxWaitMs: 0 });
     expect(held.status).toBe('granted');
-    const waiting = coordinator(queueName).acquire({ jobId: 'waiter', maxWaitMs: 10_000 });
+    const waiting = coordinator(queueName).acquire({ jobId: 'waiter', attemptsMade: 0, maxWaitMs: 10_000 });
     await expect.poll(async () => (await coordinator(queueName).stats()).waiting).toBe(1);
     await patchRegistration(queueName, { paused: true });
     expect(await waiting).toMatchObject({ status: 'throttled', reason: 'paused' });

@@ -46,8 +46,10 @@ export const signedFetch = async (method: string, path: string, body = '', heade
     body: method === 'GET' ? undefined : body,
   });
 
+/** As the bridge does: a fresh requestId per request, so repeating a job is never a replay. */
 export const dispatch = async (job: Partial<DispatchRequest> & { queueName: string }): Promise<DispatchOutcome> => {
-  const response = await signedFetch('POST', '/internal/dispatch', JSON.stringify({ jobId: crypto.randomUUID(), data: {}, attemptsMade: 0, ...job }));
+  const body = JSON.stringify({ jobId: crypto.randomUUID(), data: {}, attemptsMade: 0, requestId: crypto.randomUUID(), ...job });
+  const response = await signedFetch('POST', '/internal/dispatch', body);
   if (response.status !== 200) throw new Error(`dispatch → ${response.status}: ${await response.text()}`);
   return response.json();
 };
@@ -129,7 +131,7 @@ export const resetStub = (queue: string): Promise<unknown> => control('reset', q
 
 /** POST /internal/dispatch/batch; the answer's lines in the order they arrived. */
 export const dispatchBatch = async (queueName: string, jobs: Partial<DispatchRequest>[]): Promise<DispatchBatchLine[]> => {
-  const body = JSON.stringify({ queueName, jobs: jobs.map((job) => ({ jobId: crypto.randomUUID(), data: {}, attemptsMade: 0, ...job })) });
+  const body = JSON.stringify({ queueName, requestId: crypto.randomUUID(), jobs: jobs.map((job) => ({ jobId: crypto.randomUUID(), data: {}, attemptsMade: 0, ...job })) });
   const response = await signedFetch('POST', '/internal/dispatch/batch', body);
   if (response.status !== 200) throw new Error(`dispatch batch → ${response.status}: ${await response.text()}`);
   expect(response.headers.get('Content-Type')).toBe('application/x-ndjson');

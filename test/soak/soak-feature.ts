@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER_IDEMPOTENCY_KEY, idempotencyKey, type FeatureJobRequest } from '../../src/protocol.ts';
-import { SignatureVerifier } from '../../src/signing.ts';
+import { QueueKeyVerifiers } from '../support/queue-key-verifiers.ts';
 import { answerFor, fateOf } from './fates.ts';
 import type { LimitTimeline } from './limits.ts';
 
@@ -50,7 +50,7 @@ export class SoakFeature {
   violationCount = 0;
   readonly violations: LimitViolation[] = [];
   readonly #server: Server;
-  readonly #verifier: SignatureVerifier;
+  readonly #verifiers: QueueKeyVerifiers;
   readonly #options: SoakFeatureOptions;
   readonly #jobs = new Map<string, JobCalls>();
   readonly #queues = new Map<string, QueueCallStats>();
@@ -60,7 +60,7 @@ export class SoakFeature {
 
   private constructor(options: SoakFeatureOptions) {
     this.#options = options;
-    this.#verifier = new SignatureVerifier({ currentSecret: options.signingSecret });
+    this.#verifiers = new QueueKeyVerifiers(options.signingSecret);
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 30_000;
   }
@@ -101,10 +101,10 @@ export class SoakFeature {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const request = parseRequest(raw);
-    const signed = await this.#verifier.verifyFeatureBody(req.headers['x-queue-signature'] as string | undefined, raw);
+    const signed = await this.#verifiers.verify(req.headers['x-queue-name'] as string | undefined, req.headers['x-queue-signature'] as string | undefined, raw);
     const known = request && this.#options.limits.has(request.queueName);
     const idempotent = request && req.headers[HEADER_IDEMPOTENCY_KEY.toLowerCase()] === idempotencyKey(request.queueName, request.jobId);
-    if (!request || !known || !signed.ok || !idempotent) {
+    if (!request || !known || !signed || !idempotent) {
       this.badRequests++;
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"not a valid soak call"}');
       return;

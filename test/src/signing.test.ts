@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../../src/protocol.ts';
 import { SignatureVerifier, Signer, bridgeSigningPayload, featureSigningPayload, parseSignatureHeader } from '../../src/signing.ts';
 
@@ -9,6 +9,8 @@ const current = new Signer('current-secret');
 const next = new Signer('next-secret');
 const verifier = new SignatureVerifier({ currentSecret: 'current-secret' });
 const rotating = new SignatureVerifier({ currentSecret: 'current-secret', nextSecret: 'next-secret' });
+/** `n` well-formed MACs that match nothing. */
+const bogus = (n: number): string => Array.from({ length: n }, (_, i) => `v1=${i.toString(16).padStart(64, 'b')}`).join(',');
 
 describe('signed payloads', () => {
   it('are "<t>.<METHOD>.<path>.<body>" for the bridge and "<t>.<body>" for features', () => {
@@ -36,12 +38,12 @@ describe('signed payloads', () => {
 describe('SignatureVerifier', () => {
   it('accepts a bridge request signed with the current secret', async () => {
     const header = await current.signBridgeRequest('POST', '/internal/dispatch', BODY, T);
-    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/dispatch', BODY, T + 10)).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyBridgeRequest(header, 'POST', '/internal/dispatch', BODY, T + 10)).toMatchObject({ ok: true, timestamp: T });
   });
 
   it('accepts a feature body signed with the current secret', async () => {
     const header = await current.signFeatureBody(BODY, T);
-    expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T });
+    expect(await verifier.verifyFeatureBody(header, BODY, T)).toMatchObject({ ok: true, timestamp: T });
   });
 
   it('signs and verifies at the current time by default', async () => {
@@ -51,12 +53,12 @@ describe('SignatureVerifier', () => {
 
   it('accepts the next secret while secrets rotate, and only then', async () => {
     const header = await next.signFeatureBody(BODY, T);
-    expect(await rotating.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T });
-    expect(await rotating.verifyFeatureBody(await current.signFeatureBody(BODY, T), BODY, T)).toEqual({ ok: true, timestamp: T });
+    expect(await rotating.verifyFeatureBody(header, BODY, T)).toMatchObject({ ok: true, timestamp: T });
+    expect(await rotating.verifyFeatureBody(await current.signFeatureBody(BODY, T), BODY, T)).toMatchObject({ ok: true, timestamp: T });
     expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
   });
 
-  it('accepts a header carrying several v1 signatures when one of them matches', async () => {
+  it('accepts a header carrying two v1 signatures when one of them matches', async () => {
     const good = await current.sign(featureSigningPayload(T, BODY));
     const bad = await new Signer('other').sign(featureSigningPayload(T, BODY));
     expect(await verifier.verifyFeatureBody(`t=${T},v1=${bad},v1=${good}`, BODY, T)).toMatchObject({ ok: true });
@@ -105,22 +107,69 @@ describe('SignatureVerifier', () => {
     'garbage',
     `t=${T}`,
     'v1=00ff',
-    `t=abc,v1=00ff`,
-    `t=-5,v1=00ff`,
+    `t=abc,${bogus(1)}`,
+    `t=-5,${bogus(1)}`,
     `t=${T},v1=`,
     `t=${T},v1=xyz0`,
     `t=${T},v1=abc`,
+    `t=${T},v1=00ff`,
+    `t=${T},v1=${'a'.repeat(63)}`,
+    `t=${T},v1=${'a'.repeat(65)}`,
+    `t=${T},v1=${'g'.repeat(64)}`,
     `t=${T},v0=00ff`,
-    `t=1234567890123,v1=00ff`,
+    `t=${T},${bogus(1)},v0=00ff`,
+    `t=${T},${bogus(1)},`,
+    `t=${T},t=${T},${bogus(1)}`,
+    `t=${T},${bogus(3)}`,
+    `t=${T},${bogus(200)}`,
+    `t=1234567890123,${bogus(1)}`,
   ])('reports the malformed header %j', async (header) => {
     expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: false, reason: 'malformed' });
   });
 });
 
+describe('cost of a verification', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is one HMAC per key, however many candidates the header carries', async () => {
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    expect(await rotating.verifyFeatureBody(`t=${T},${bogus(2)}`, BODY, T)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(sign).toHaveBeenCalledTimes(2);
+  });
+
+  it('is no HMAC at all for a malformed or stale header', async () => {
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    expect(await rotating.verifyFeatureBody(`t=${T},${bogus(200)}`, BODY, T)).toEqual({ ok: false, reason: 'malformed' });
+    expect(await rotating.verifyFeatureBody(`t=${T - 400},${bogus(1)}`, BODY, T)).toEqual({ ok: false, reason: 'expired' });
+    expect(sign).not.toHaveBeenCalled();
+  });
+});
+
+describe('checkHeader', () => {
+  it('passes format and window without touching the payload; verifyPayload then checks the MAC', async () => {
+    const header = await current.signBridgeRequest('POST', '/internal/dispatch', BODY, T);
+    const checked = verifier.checkHeader(header, T);
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', BODY))).toMatchObject({ ok: true, timestamp: T });
+    expect(await verifier.verifyPayload(checked.signature, bridgeSigningPayload(T, 'POST', '/internal/dispatch', '{}'))).toEqual({ ok: false, reason: 'mismatch' });
+  });
+});
+
+describe('the accepted signature', () => {
+  it('is the matching MAC in lowercase hex, however the header spells it', async () => {
+    const mac = await current.sign(featureSigningPayload(T, BODY));
+    const spellings = [`t=${T},v1=${mac}`, `v1=${mac.toUpperCase()},t=${T}`, `t=${T},${bogus(1)}, v1=${mac}`];
+    for (const header of spellings) expect(await verifier.verifyFeatureBody(header, BODY, T)).toEqual({ ok: true, timestamp: T, signature: mac });
+  });
+});
+
 describe('parseSignatureHeader', () => {
-  it('reads t and every well-formed v1', () => {
-    const parsed = parseSignatureHeader(`t=${T},v1=00ff,v1=zz,v1=a0`);
+  it('reads t and one or two 64-hex v1 values, in any order, either case', () => {
+    const a = 'ab'.repeat(32);
+    const b = 'CD'.repeat(32);
+    const parsed = parseSignatureHeader(`v1=${a}, t=${T} ,v1=${b}`);
     expect(parsed?.timestamp).toBe(T);
-    expect(parsed?.signatures.map((bytes) => Array.from(bytes))).toEqual([[0, 255], [160]]);
+    expect(parsed?.signatures.map((bytes) => Array.from(bytes))).toEqual([Array(32).fill(0xab), Array(32).fill(0xcd)]);
   });
 });

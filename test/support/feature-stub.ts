@@ -4,8 +4,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignatureVerifier } from '../../src/signing.ts';
 import type { QueueStubStats, RecordedRequest, StubBehaviour } from './feature-stub-types.ts';
+import { QueueKeyVerifiers } from './queue-key-verifiers.ts';
 
 export type { QueueStubStats, RecordedRequest, StubBehaviour };
 
@@ -15,7 +15,7 @@ const DEFAULT_SUCCESS = { success: true, result: { ok: true } };
 
 export class FeatureStub {
   readonly #server: Server;
-  readonly #verifier: SignatureVerifier;
+  readonly #verifiers: QueueKeyVerifiers;
   readonly #scripts = new Map<string, Script>();
   readonly #requests = new Map<string, RecordedRequest[]>();
   readonly #stats = new Map<string, QueueStubStats>();
@@ -24,7 +24,7 @@ export class FeatureStub {
   url = '';
 
   private constructor(signingSecret: string) {
-    this.#verifier = new SignatureVerifier({ currentSecret: signingSecret });
+    this.#verifiers = new QueueKeyVerifiers(signingSecret);
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 30_000;
   }
@@ -80,9 +80,9 @@ export class FeatureStub {
     } catch {
       body = undefined;
     }
-    const verified = await this.#verifier.verifyFeatureBody(headers['x-queue-signature'], rawBody);
-    const record: RecordedRequest = { path: url.pathname, headers, body, rawBody, signatureValid: verified.ok, receivedAt: Date.now() };
     const queue = headers['x-queue-name'] ?? '';
+    const signatureValid = await this.#verifiers.verify(queue, headers['x-queue-signature'], rawBody);
+    const record: RecordedRequest = { path: url.pathname, headers, body, rawBody, signatureValid, receivedAt: Date.now() };
     const list = this.#requests.get(queue) ?? [];
     list.push(record);
     this.#requests.set(queue, list);

@@ -1,18 +1,21 @@
 // One QueueCoordinator per queue (env.QUEUE_COORDINATOR.getByName(queueName)). It is the queue's
 // single point of truth: the authoritative registration (KV is the replicated read copy), the
 // global concurrency slots across every bridge replica, a fair line for callers waiting on a slot,
-// and the queue's figures.
+// the queue's figures, and (in memory) the signed dispatches it has accepted, to refuse replays.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Registration } from '../../src/protocol.ts';
 import { defaultSpec, mergeRegistration } from '../../src/registration.ts';
+import { ReplayGuard } from '../../src/replay-guard.ts';
 import { registrationKey } from '../registry.ts';
 import { LatencyWindow } from './latency.ts';
 import type {
+  AcceptedSignature,
   AcquireManyResult,
   AcquireRequest,
   AcquireResult,
   DeleteRegistrationResult,
+  JobAttempt,
   QueueStats,
   Release,
   ReleaseReport,
@@ -31,6 +34,11 @@ const UNMEASURED_CALL_MS = 1_000;
 const MAX_RETRY_AFTER_MS = 30_000;
 /** A line longer than this turns newcomers away at once; they would only time out in it. */
 const MAX_WAITERS_PER_SLOT = 4;
+/**
+ * Signed dispatches remembered for their 5-minute window (about 200 bytes each): well above what
+ * one queue's bridges send in that time; beyond it the oldest are forgotten first.
+ */
+const MAX_REMEMBERED_SIGNATURES = 50_000;
 
 const REGISTRATION_KEY = 'registration';
 const TOMBSTONE_KEY = 'deletedVersion';
@@ -45,15 +53,13 @@ const leaseKey = (id: string): string => `${LEASE_PREFIX}${id}`;
  */
 const UNCONFIRMED = { allowUnconfirmed: true } as const;
 
-interface Lease {
+interface Lease extends JobAttempt {
   id: string;
-  jobId: string;
   acquiredAt: number;
   expiresAt: number;
 }
 
-interface Waiter {
-  jobId: string;
+interface Waiter extends JobAttempt {
   resolve: (result: AcquireResult) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -73,6 +79,10 @@ const emptyTotals = (): QueueStats['totals'] => ({
   leasesExpired: 0,
 });
 
+const clampRetryAfter = (ms: number): number => Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, ms)));
+
+const sameAttempt = (a: JobAttempt, b: JobAttempt): boolean => a.jobId === b.jobId && a.attemptsMade === b.attemptsMade;
+
 const etagMatches = (ifMatch: string, version: number | null): boolean => {
   if (ifMatch.trim() === '*') return version !== null;
   return ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '').replace(/"/g, '') === String(version));
@@ -87,6 +97,8 @@ export class QueueCoordinator extends DurableObject<Env> {
   #lastError: QueueStats['lastError'] = null;
   readonly #latency = new LatencyWindow();
   #statsDirty = false;
+  /** Memory only: a restart forgets them, which no write per dispatch would be worth. */
+  readonly #acceptedSignatures = new ReplayGuard(MAX_REMEMBERED_SIGNATURES);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -155,19 +167,26 @@ export class QueueCoordinator extends DurableObject<Env> {
 
   // ---- slots ------------------------------------------------------------------------------
 
-  /** A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy. */
-  async acquire({ jobId, maxWaitMs }: AcquireRequest): Promise<AcquireResult> {
+  /**
+   * A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy.
+   * A replayed signature, or a second dispatch of a job attempt that is still running, gets none.
+   */
+  async acquire({ jobId, attemptsMade, maxWaitMs, signature }: AcquireRequest): Promise<AcquireResult> {
+    if (signature && this.#replayed(signature)) return { status: 'replayed' };
     const registration = this.#registration;
     if (!registration) return { status: 'unknown' };
     if (registration.paused) return this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
     this.#reclaimExpired(Date.now());
-    if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, jobId);
+    const attempt = { jobId, attemptsMade };
+    const duplicateWaitMs = this.#duplicateWaitMs(attempt);
+    if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
+    if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, attempt);
     if (maxWaitMs <= 0 || this.#waiters.length >= registration.concurrency * MAX_WAITERS_PER_SLOT) {
       return this.#refuse('busy', this.#estimateWaitMs(this.#waiters.length));
     }
     return new Promise<AcquireResult>((resolve) => {
       const waiter: Waiter = {
-        jobId,
+        ...attempt,
         resolve,
         timer: setTimeout(() => {
           const index = this.#waiters.indexOf(waiter);
@@ -182,19 +201,25 @@ export class QueueCoordinator extends DurableObject<Env> {
 
   /**
    * Slots for a batch in one round trip: as many as are free right now, without waiting, and none
-   * while others wait in line (they came first). The rest of the batch calls `acquire` per job.
+   * while others wait in line (they came first). The rest of the batch calls `acquire` per job,
+   * from the first job whose attempt is already running (`acquire` answers that one).
    */
-  async acquireMany(jobIds: string[]): Promise<AcquireManyResult> {
+  async acquireMany(jobs: JobAttempt[], signature?: AcceptedSignature): Promise<AcquireManyResult> {
+    if (signature && this.#replayed(signature)) return { status: 'replayed' };
     const registration = this.#registration;
     if (!registration) return { status: 'unknown' };
     if (registration.paused) {
-      this.#totals.throttled += jobIds.length;
+      this.#totals.throttled += jobs.length;
       this.#persistStats();
       return { status: 'throttled', reason: 'paused', retryAfterMs: PAUSED_RETRY_AFTER_MS };
     }
     this.#reclaimExpired(Date.now());
     const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.#leases.size);
-    const grants = jobIds.slice(0, free).map((jobId) => this.#grant(registration, jobId));
+    const grants: SlotGrant[] = [];
+    for (const job of jobs) {
+      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined) break;
+      grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }));
+    }
     return { status: 'granted', grants };
   }
 
@@ -249,9 +274,14 @@ export class QueueCoordinator extends DurableObject<Env> {
     }
   }
 
-  #grant(registration: Registration, jobId: string): SlotGrant {
+  /** True when the signature was accepted before (by any isolate: they all ask this one object). */
+  #replayed({ mac, validUntil }: AcceptedSignature): boolean {
+    return !this.#acceptedSignatures.claim(mac, validUntil);
+  }
+
+  #grant(registration: Registration, { jobId, attemptsMade }: JobAttempt): SlotGrant {
     const now = Date.now();
-    const lease: Lease = { id: crypto.randomUUID(), jobId, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS };
+    const lease: Lease = { id: crypto.randomUUID(), jobId, attemptsMade, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS };
     this.#leases.set(lease.id, lease);
     void this.ctx.storage.put(leaseKey(lease.id), lease, UNCONFIRMED);
     this.#totals.dispatched++;
@@ -259,7 +289,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     return { status: 'granted', leaseId: lease.id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
   }
 
-  #refuse(reason: 'busy' | 'paused', retryAfterMs: number): AcquireResult {
+  #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
     this.#totals.throttled++;
     this.#persistStats();
     return { status: 'throttled', reason, retryAfterMs };
@@ -272,13 +302,34 @@ export class QueueCoordinator extends DurableObject<Env> {
   #estimateWaitMs(position: number): number {
     const registration = this.#registration;
     if (!registration) return MAX_RETRY_AFTER_MS;
-    const typical = this.#latency.percentile(50) ?? Math.min(registration.timeoutMs / 2, UNMEASURED_CALL_MS);
-    const now = Date.now();
+    const typical = this.#typicalCallMs(registration);
     let soonest = Number.POSITIVE_INFINITY;
-    for (const lease of this.#leases.values()) soonest = Math.min(soonest, Math.min(lease.acquiredAt + typical, lease.expiresAt) - now);
-    const first = Number.isFinite(soonest) ? Math.max(0, soonest) : 0;
+    for (const lease of this.#leases.values()) soonest = Math.min(soonest, this.#expectedEndMs(lease, typical));
+    const first = Number.isFinite(soonest) ? soonest : 0;
     const rounds = Math.floor(position / registration.concurrency);
-    return Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, first + rounds * typical)));
+    return clampRetryAfter(first + rounds * typical);
+  }
+
+  /**
+   * When the same job attempt, already running or waiting in line, should be done (a redispatch
+   * after a bridge stall or an edge fault while the first call still runs); undefined when it is not.
+   */
+  #duplicateWaitMs(attempt: JobAttempt): number | undefined {
+    const registration = this.#registration;
+    if (!registration) return undefined;
+    const typical = this.#typicalCallMs(registration);
+    for (const lease of this.#leases.values()) if (sameAttempt(lease, attempt)) return clampRetryAfter(this.#expectedEndMs(lease, typical));
+    const position = this.#waiters.findIndex((waiter) => sameAttempt(waiter, attempt));
+    return position === -1 ? undefined : clampRetryAfter(this.#estimateWaitMs(position) + typical);
+  }
+
+  #typicalCallMs(registration: Registration): number {
+    return this.#latency.percentile(50) ?? Math.min(registration.timeoutMs / 2, UNMEASURED_CALL_MS);
+  }
+
+  /** How long until a running call is expected to end: a typical call, at most its lease. */
+  #expectedEndMs(lease: Lease, typical: number): number {
+    return Math.max(0, Math.min(lease.acquiredAt + typical, lease.expiresAt) - Date.now());
   }
 
   #serveWaiters(): void {
@@ -296,7 +347,7 @@ export class QueueCoordinator extends DurableObject<Env> {
       } else if (this.#leases.size < registration.concurrency) {
         this.#waiters.shift();
         clearTimeout(waiter.timer);
-        waiter.resolve(this.#grant(registration, waiter.jobId));
+        waiter.resolve(this.#grant(registration, { jobId: waiter.jobId, attemptsMade: waiter.attemptsMade }));
       } else {
         return;
       }

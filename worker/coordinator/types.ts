@@ -2,10 +2,24 @@
 
 import type { FieldError, Registration, RegistrationDefaults, RegistrationInput } from '../../src/protocol.ts';
 
-export interface AcquireRequest {
+/** One try of one job: a second dispatch of the same pair while the first runs is refused. */
+export interface JobAttempt {
   jobId: string;
+  attemptsMade: number;
+}
+
+/** The signed request a dispatch came in, remembered until `validUntil` (ms) so a replay is refused. */
+export interface AcceptedSignature {
+  /** The matching MAC, lowercase hex. */
+  mac: string;
+  validUntil: number;
+}
+
+export interface AcquireRequest extends JobAttempt {
   /** How long the caller may wait in line for a slot before being told `throttled`. */
   maxWaitMs: number;
+  /** Given on the first coordinator call of a signed request, not on the later calls of a batch. */
+  signature?: AcceptedSignature;
 }
 
 export interface SlotGrant {
@@ -16,16 +30,25 @@ export interface SlotGrant {
   timeoutMs: number;
 }
 
+/** The request's signature was already accepted: nothing of it may run. */
+export type Replayed = { status: 'replayed' };
+
 export type AcquireResult =
   | SlotGrant
-  | { status: 'throttled'; reason: 'busy' | 'paused'; retryAfterMs: number }
-  | { status: 'unknown' };
+  /** `in_flight`: the same job and attempt is being dispatched right now. */
+  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight'; retryAfterMs: number }
+  | { status: 'unknown' }
+  | Replayed;
+
+/** What a dispatch runs with once a replay is ruled out: a slot, or why there is none. */
+export type SlotAnswer = Exclude<AcquireResult, Replayed>;
 
 /** For a batch: slots for the first `grants.length` jobs; the others must `acquire` one by one. */
 export type AcquireManyResult =
   | { status: 'granted'; grants: SlotGrant[] }
   | { status: 'throttled'; reason: 'paused'; retryAfterMs: number }
-  | { status: 'unknown' };
+  | { status: 'unknown' }
+  | Replayed;
 
 export interface Release {
   leaseId: string;

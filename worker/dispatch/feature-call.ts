@@ -13,7 +13,7 @@ import {
 } from '../../src/protocol.ts';
 import { checkFeatureTarget, type EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
-import type { Signer } from '../../src/signing.ts';
+import type { RotatingSigner } from '../../src/signing.ts';
 import type { SlotGrant } from '../coordinator/types.ts';
 import { classifyFeatureResponse } from './classify.ts';
 
@@ -22,7 +22,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const isTimeout = (error: unknown): boolean => error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 
-export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: Signer, policy: EndpointPolicyOptions): Promise<DispatchOutcome> => {
+export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: RotatingSigner, policy: EndpointPolicyOptions): Promise<DispatchOutcome> => {
   // Again at every call: the registration may predate the policy, or the flag may be off now.
   const target = checkFeatureTarget(slot.endpoint, slot.path, policy);
   if (!target.ok) {

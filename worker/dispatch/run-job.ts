@@ -3,9 +3,9 @@
 
 import type { EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
 import { MAX_ERROR_MESSAGE_BYTES, type DispatchOutcome, type DispatchRequest } from '../../src/protocol.ts';
+import type { RotatingSigner } from '../../src/signing.ts';
 import { truncateUtf8 } from '../../src/text.ts';
-import type { Signer } from '../../src/signing.ts';
-import type { AcquireResult, Release, ReleaseKind } from '../coordinator/types.ts';
+import type { Release, ReleaseKind, SlotAnswer } from '../coordinator/types.ts';
 import { callFeature } from './feature-call.ts';
 
 const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
@@ -26,8 +26,8 @@ export const unknownQueue = (queueName: string): DispatchOutcome => ({
 
 export const runJob = async (
   job: DispatchRequest,
-  slot: AcquireResult,
-  signer: Signer,
+  slot: SlotAnswer,
+  signer: RotatingSigner,
   release: (release: Release) => Promise<void>,
   policy: EndpointPolicyOptions,
 ): Promise<DispatchOutcome> => {

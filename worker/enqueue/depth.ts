@@ -3,9 +3,10 @@
 // clean up legacy markers, a write a status page should not make).
 
 import type { Redis } from '@upstash/redis/cloudflare';
-import { ApiError } from '../errors.ts';
+import { queuePrefix } from '../config.ts';
+import { ApiError, RedisUnavailableError } from '../errors.ts';
 import { queueKeys } from './queue-keys.ts';
-import { redisUnavailable, upstashFor, type UpstashBindings } from './upstash.ts';
+import { upstashFor, type UpstashBindings } from './upstash.ts';
 
 export interface QueueDepth {
   /** Ready to run, prioritised or not (BullMQ's "waiting" plus "prioritized"). */
@@ -42,8 +43,8 @@ export const queueDepthsFor = async (
   queues: readonly string[],
 ): Promise<{ depths: Record<string, QueueDepth> } | { error: string }> => {
   try {
-    return { depths: await readQueueDepths(upstashFor(env), queues, env.QUEUE_PREFIX || undefined) };
+    return { depths: await readQueueDepths(upstashFor(env), queues, queuePrefix(env)) };
   } catch (error) {
-    return { error: (error instanceof ApiError ? error : redisUnavailable(error)).message };
+    return { error: (error instanceof ApiError ? error : new RedisUnavailableError(error)).message };
   }
 };

@@ -2,14 +2,9 @@
 // tests), configured by the client's own variables as Worker secrets.
 
 import { Redis } from '@upstash/redis/cloudflare';
-import { ApiError } from '../errors.ts';
+import { upstashConfig, type EdgeVars } from '../config.ts';
 
-export interface UpstashBindings {
-  UPSTASH_REDIS_REST_URL?: string;
-  UPSTASH_REDIS_REST_TOKEN?: string;
-  /** BullMQ key prefix; must equal the bridge's QUEUE_PREFIX (default "bull"). */
-  QUEUE_PREFIX?: string;
-}
+export type UpstashBindings = Pick<EdgeVars, 'UPSTASH_REDIS_REST_URL' | 'UPSTASH_REDIS_REST_TOKEN' | 'QUEUE_PREFIX'>;
 
 /** Network failures are retried a little (the client's default of 5 would hold a request ~4 s). */
 const RETRIES = 2;
@@ -18,10 +13,7 @@ const clients = new Map<string, Redis>();
 
 /** One client per isolate and configuration; it is a stateless HTTP client. */
 export const upstashFor = (env: UpstashBindings): Redis => {
-  const url = env.UPSTASH_REDIS_REST_URL;
-  const token = env.UPSTASH_REDIS_REST_TOKEN;
-  const missing = [!url && 'UPSTASH_REDIS_REST_URL', !token && 'UPSTASH_REDIS_REST_TOKEN'].filter(Boolean);
-  if (!url || !token) throw new ApiError(503, 'not_configured', `the edge has no ${missing.join(' / ')} secret set`);
+  const { url, token } = upstashConfig(env);
   const cacheKey = `${url}\u0000${token}`;
   let client = clients.get(cacheKey);
   if (!client) {
@@ -36,10 +28,4 @@ export const upstashFor = (env: UpstashBindings): Redis => {
     clients.set(cacheKey, client);
   }
   return client;
-};
-
-/** A Redis failure as a 503 that says what went wrong without echoing the command (job data). */
-export const redisUnavailable = (error: unknown): ApiError => {
-  const message = error instanceof Error ? error.message.split(', command was:')[0] : String(error);
-  return new ApiError(503, 'redis_unavailable', `Redis did not accept the request: ${message}`, { cause: error });
 };

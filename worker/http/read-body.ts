@@ -4,7 +4,7 @@
 import type { Context } from 'hono';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
 import { exceedsJsonDepth, MAX_JSON_DEPTH, parseJsonWithExactNumbers } from '../../src/json.ts';
-import { ApiError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { InvalidEncodingError, InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -43,8 +43,7 @@ export const readRawBody = async (c: Context, limitBytes: number, { drainOversiz
   try {
     text = await readLimitedText(c.req.raw, limitBytes, { fatal: true });
   } catch (cause) {
-    // Read leniently, invalid bytes would be stored as U+FFFD: the job would not be the one sent.
-    if (cause instanceof TypeError) throw new ApiError(400, 'invalid_encoding', 'request body is not valid UTF-8', { cause });
+    if (cause instanceof TypeError) throw new InvalidEncodingError({ cause });
     throw cause;
   }
   if (text === undefined) throw new PayloadTooLargeError(limitBytes);
@@ -59,17 +58,15 @@ export interface ParseJsonOptions {
 /** Requires a JSON content type, then parses `raw`; 415 / 400 otherwise. */
 export const parseJsonBody = (c: Context, raw: string, { exactNumbers = false }: ParseJsonOptions = {}): unknown => {
   if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) throw new UnsupportedMediaTypeError();
-  if (raw.trim() === '') throw new ApiError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  if (raw.trim() === '') throw new InvalidJsonError('request body is empty; expected a JSON object');
   if (exceedsJsonDepth(raw, MAX_BODY_JSON_DEPTH)) {
-    throw new ApiError(400, 'invalid_json', `request body nests objects and arrays deeper than ${MAX_BODY_JSON_DEPTH} levels`, {
-      details: { maxDepth: MAX_BODY_JSON_DEPTH },
-    });
+    throw new InvalidJsonError(`request body nests objects and arrays deeper than ${MAX_BODY_JSON_DEPTH} levels`, { details: { maxDepth: MAX_BODY_JSON_DEPTH } });
   }
   let parsed: ReturnType<typeof parseJsonWithExactNumbers>;
   try {
     parsed = exactNumbers ? parseJsonWithExactNumbers(raw) : { value: JSON.parse(raw) };
   } catch (cause) {
-    throw new ApiError(400, 'invalid_json', `request body is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new InvalidJsonError(`request body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
   if (parsed.inexact) {
     const { source, parsed: became, path } = parsed.inexact;

@@ -7,7 +7,7 @@ import { checkRegistrationInput, isValidQueueName, queueNameError } from '../../
 import { endpointPolicy, registrationDefaults } from '../config.ts';
 import type { WriteRegistrationRequest } from '../coordinator/types.ts';
 import type { AppEnv } from '../env.ts';
-import { ApiError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
+import { NotFoundError, PreconditionFailedError, StoreUnavailableError, ValidationError } from '../errors.ts';
 import { readJsonBody } from '../http/read-body.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { listRegistrations } from '../registry.ts';
@@ -27,8 +27,6 @@ const staleVersion = (currentVersion: number | null) =>
     currentVersion === null ? 'If-Match given but the queue does not exist' : `If-Match does not match the current version (${currentVersion})`,
     { details: { currentVersion } },
   );
-
-const storeUnavailable = () => new ApiError(503, 'store_unavailable', 'the registration store (KV) is unavailable; nothing changed, retry');
 
 const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode']) => {
   const name = queueName(c);
@@ -51,7 +49,7 @@ const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode'])
     case 412:
       throw staleVersion(result.currentVersion);
     case 503:
-      throw storeUnavailable();
+      throw new StoreUnavailableError();
     default:
       c.header('ETag', etagOf(result.registration));
       if (result.status === 201) c.header('Location', `/admin/registrations/${name}`);
@@ -76,6 +74,6 @@ export const adminRoutes = new Hono<AppEnv>()
     const result = await c.env.QUEUE_COORDINATOR.getByName(name).deleteRegistration(c.req.header('If-Match'));
     if (result.status === 404) throw notRegistered(name);
     if (result.status === 412) throw staleVersion(result.currentVersion);
-    if (result.status === 503) throw storeUnavailable();
+    if (result.status === 503) throw new StoreUnavailableError();
     return c.body(null, 204);
   });

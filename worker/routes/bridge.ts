@@ -10,16 +10,18 @@ import {
   type DispatchRequest,
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
-import { endpointPolicy, featureSigner } from '../config.ts';
-import type { AcquireResult } from '../coordinator/types.ts';
+import { endpointPolicy } from '../config.ts';
+import type { SlotAnswer } from '../coordinator/types.ts';
+import { featureSigner } from '../dispatch/feature-signer.ts';
 import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
 import { isRefusal, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
 import type { AppEnv } from '../env.ts';
-import { ValidationError } from '../errors.ts';
+import { ReplayedError, ValidationError } from '../errors.ts';
 import { parseJsonBody } from '../http/read-body.ts';
 import { bridgeAuth } from '../middleware/bridge-auth.ts';
+import { refuseReplays } from '../middleware/refuse-replays.ts';
 import { listRegistrations, registrationsEtag } from '../registry.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
@@ -42,41 +44,47 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (ifNoneMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
     return c.json<RegistrationsResponse>({ registrations });
   })
-  .post('/dispatch', bridgeAuth(MAX_JOB_BODY_BYTES), async (c) => {
+  .post('/dispatch', bridgeAuth(MAX_JOB_BODY_BYTES), refuseReplays, async (c) => {
     const parsed = parseDispatchRequest(parseJsonBody(c, c.get('rawBody')));
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     if (isRefusal(parsed.value)) return c.json(refusedOutcome(parsed.value));
     const job = parsed.value;
-    const signer = featureSigner(c.env);
+    const signer = await featureSigner(c.env, job.queueName);
     const policy = endpointPolicy(c.env, c.req.url);
     if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
-      const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
+      const slot = await coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, signature: c.get('signature') });
+      if (slot.status === 'replayed') throw new ReplayedError();
       return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report), policy));
     } finally {
       leaveDispatches(1);
     }
   })
-  .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), async (c) => {
+  .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), refuseReplays, async (c) => {
     const rawBody = c.get('rawBody');
     const parsed = parseDispatchBatch(parseJsonBody(c, rawBody), rawBody.length);
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const { queueName, jobs, refused } = parsed.value;
     const refusedLines = refused.map((refusal) => lineOf({ jobId: refusal.jobId, ...refusedOutcome(refusal) })).join('');
     if (jobs.length === 0) return ndjson(refusedLines);
-    const signer = featureSigner(c.env);
+    const signer = await featureSigner(c.env, queueName);
     const policy = endpointPolicy(c.env, c.req.url);
     if (!enterDispatches(jobs.length)) return ndjson(refusedLines + jobs.map((job) => lineOf({ jobId: job.jobId, ...OVERLOADED })).join(''));
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
-    const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
+    const attempts = jobs.map(({ jobId, attemptsMade }) => ({ jobId, attemptsMade }));
+    const first = await coordinator.acquireMany(attempts, c.get('signature')).catch((error: unknown) => {
       leaveDispatches(jobs.length);
       throw error;
     });
+    if (first.status === 'replayed') {
+      leaveDispatches(jobs.length);
+      throw new ReplayedError();
+    }
     const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch));
-    const slotFor = (job: DispatchRequest, index: number): Promise<AcquireResult> | AcquireResult => {
+    const slotFor = (job: DispatchRequest, index: number): Promise<SlotAnswer> | SlotAnswer => {
       if (first.status !== 'granted') return first;
-      return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
+      return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS });
     };
 
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

@@ -6,12 +6,14 @@ import { Hono } from 'hono';
 import { MAX_JOB_BODY_BYTES } from '../../src/protocol.ts';
 import { isValidQueueName, queueNameError } from '../../src/registration.ts';
 import { serialiseJobData } from '../../src/jobs/job-data.ts';
+import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
 import { resolveJobOptions } from '../../src/jobs/job-options.ts';
 import { addJob } from '../enqueue/add-job.ts';
 import { parseEnqueueBody } from '../enqueue/enqueue-body.ts';
 import { queueKeys } from '../enqueue/queue-keys.ts';
-import { redisUnavailable, upstashFor, type UpstashBindings } from '../enqueue/upstash.ts';
-import { ApiError, NotFoundError, ValidationError } from '../errors.ts';
+import { queuePrefix } from '../config.ts';
+import { upstashFor, type UpstashBindings } from '../enqueue/upstash.ts';
+import { NotFoundError, PayloadTooLargeError, RedisUnavailableError, ValidationError } from '../errors.ts';
 import { readJsonBody } from '../http/read-body.ts';
 import { requireBearer } from '../middleware/admin-auth.ts';
 import { readRegistration } from '../registry.ts';
@@ -31,7 +33,7 @@ export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:nam
   const registration = await readRegistration(c.env.REGISTRATIONS, queue);
   if (!registration) throw new NotFoundError(`queue '${queue}' is not registered`);
   const data = serialiseJobData(body.data);
-  if (!data.ok && data.reason === 'too_large') throw new ApiError(413, 'payload_too_large', `data ${data.message}`);
+  if (!data.ok && data.reason === 'too_large') throw new PayloadTooLargeError(MAX_JOB_DATA_BYTES, `data ${data.message}`);
   if (!data.ok) throw new ValidationError([{ field: 'data', message: data.message }]);
 
   const redis = upstashFor(c.env);
@@ -41,8 +43,8 @@ export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:nam
     opts: resolveJobOptions(body.opts, registration.retry),
     timestamp: Date.now(),
   };
-  const added = await addJob(redis, queueKeys(queue, c.env.QUEUE_PREFIX || undefined), job).catch((error: unknown) => {
-    throw redisUnavailable(error);
+  const added = await addJob(redis, queueKeys(queue, queuePrefix(c.env)), job).catch((error: unknown) => {
+    throw new RedisUnavailableError(error);
   });
   return c.json({ jobId: added.jobId }, added.created ? 201 : 200);
 });

@@ -4,8 +4,9 @@
 import { Hono } from 'hono';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createJobHandler, NonRetryableError, RetryAfterError, type JobContext } from '../../../src/handler/index.ts';
-import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, SIGNATURE_TOLERANCE_SECONDS, type DispatchOutcome, type FeatureJobRequest } from '../../../src/protocol.ts';
-import { Signer } from '../../../src/signing.ts';
+import { queueKey } from '../../../src/feature-keys.ts';
+import { HEADER_QUEUE_NAME, HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, SIGNATURE_TOLERANCE_SECONDS, type DispatchOutcome, type FeatureJobRequest } from '../../../src/protocol.ts';
+import { RotatingSigner, Signer } from '../../../src/signing.ts';
 import { classifyFeatureResponse } from '../../../worker/dispatch/classify.ts';
 
 const CURRENT_SECRET = 'feature-secret-current';
@@ -17,13 +18,34 @@ interface Queues {
   'image-gen': { prompt: string };
 }
 
+/** What the platform team hands this feature team: its queues' keys, now and after rotation. */
+const KEYS = { email: await queueKey(CURRENT_SECRET, 'email'), 'image-gen': await queueKey(CURRENT_SECRET, 'image-gen') };
+const NEXT_KEYS = { email: await queueKey(NEXT_SECRET, 'email'), 'image-gen': await queueKey(NEXT_SECRET, 'image-gen') };
+
 const unixNow = () => Math.floor(Date.now() / 1000);
 
-const signedRequest = async (job: Partial<FeatureJobRequest> & Record<string, unknown>, { secret = CURRENT_SECRET, t = unixNow(), rawBody }: { secret?: string; t?: number; rawBody?: string } = {}) => {
-  const body = rawBody ?? JSON.stringify({ jobId: 'job-1', queueName: 'email', data: { to: 'a@example.com', template: 'welcome' }, attemptsMade: 0, ...job });
+interface SignOptions {
+  /** The HMAC key; the current key of the body's queue unless given. */
+  key?: string;
+  t?: number;
+  rawBody?: string;
+  /** X-Queue-Name; the body's queue unless given. */
+  queueHeader?: string;
+  /** A whole X-Queue-Signature value instead of a real one. */
+  signature?: string;
+}
+
+const signedRequest = async (job: Partial<FeatureJobRequest> & Record<string, unknown>, { key, t = unixNow(), rawBody, queueHeader, signature }: SignOptions = {}) => {
+  const queueName = (job.queueName as string | undefined) ?? 'email';
+  const body = rawBody ?? JSON.stringify({ jobId: 'job-1', queueName, data: { to: 'a@example.com', template: 'welcome' }, attemptsMade: 0, ...job });
+  const signingKey = key ?? (await queueKey(CURRENT_SECRET, queueName));
   return new Request(URL_PATH, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', [HEADER_SIGNATURE]: await new Signer(secret).signFeatureBody(body, t) },
+    headers: {
+      'Content-Type': 'application/json',
+      [HEADER_QUEUE_NAME]: queueHeader ?? queueName,
+      [HEADER_SIGNATURE]: signature ?? (await new Signer(signingKey).signFeatureBody(body, t)),
+    },
     body,
   });
 };
@@ -37,12 +59,8 @@ const edgeOutcome = async (response: Response) => {
   return outcome;
 };
 
-const makeHandler = (email: (data: Queues['email'], ctx: JobContext<'email'>) => unknown) =>
-  createJobHandler<Queues>({
-    handlers: { email, 'image-gen': ({ prompt }) => ({ url: `https://img/${prompt}` }) },
-    signingSecret: CURRENT_SECRET,
-    nextSigningSecret: NEXT_SECRET,
-  });
+const makeHandler = (email: (data: Queues['email'], ctx: JobContext<'email'>) => unknown, imageGen: (data: Queues['image-gen']) => unknown = ({ prompt }) => ({ url: `https://img/${prompt}` })) =>
+  createJobHandler<Queues>({ handlers: { email, 'image-gen': imageGen }, keys: KEYS, nextKeys: NEXT_KEYS });
 
 describe('createJobHandler', () => {
   it('runs the queue handler with the job data and context and answers success with its result', async () => {
@@ -75,14 +93,27 @@ describe('createJobHandler', () => {
     expect(await edgeOutcome(response)).toEqual({ outcome: 'completed', result: null });
   });
 
-  it('accepts a body signed with the next secret while secrets rotate', async () => {
+  it('accepts a body signed with the next key while keys rotate', async () => {
     const handle = makeHandler(() => 'ok');
-    const response = await handle(await signedRequest({}, { secret: NEXT_SECRET }));
+    const response = await handle(await signedRequest({}, { key: NEXT_KEYS.email }));
     expect(await answer(response)).toEqual({ status: 200, body: { success: true, result: 'ok' } });
   });
 
+  it('rotation round trip: a call signed as the edge signs while rotating verifies with the current keys alone, and with the next keys alone', async () => {
+    const body = JSON.stringify({ jobId: 'job-r', queueName: 'email', data: { to: 'r@example.com', template: 't' }, attemptsMade: 0 });
+    const header = await new RotatingSigner(KEYS.email, NEXT_KEYS.email).signFeatureBody(body);
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    const before = createJobHandler<Pick<Queues, 'email'>>({ handlers: { email: () => 'before' }, keys: { email: KEYS.email } });
+    const after = createJobHandler<Pick<Queues, 'email'>>({ handlers: { email: () => 'after' }, keys: { email: NEXT_KEYS.email } });
+    for (const [handle, result] of [[before, 'before'], [after, 'after']] as const) {
+      const request = await signedRequest({}, { rawBody: body, signature: header });
+      expect(await answer(await handle(request))).toEqual({ status: 200, body: { success: true, result } });
+    }
+  });
+
   it.each([
-    ['an unknown secret', { secret: 'someone-else' }, 'signature does not match'],
+    ['an unknown key', { key: 'a'.repeat(64) }, 'signature does not match'],
+    ['the platform secret itself', { key: CURRENT_SECRET }, 'signature does not match'],
     ['a stale timestamp', { t: unixNow() - SIGNATURE_TOLERANCE_SECONDS - 5 }, 'outside the 5-minute window'],
     ['a timestamp from the future', { t: unixNow() + SIGNATURE_TOLERANCE_SECONDS + 5 }, 'outside the 5-minute window'],
   ])('rejects %s with 401 and never runs the handler', async (_case, signing, message) => {
@@ -97,6 +128,61 @@ describe('createJobHandler', () => {
     expect(calls).toBe(0);
   });
 
+  it("forge test: queue email's key cannot run a call for image-gen, whichever queue the call claims", async () => {
+    const ran: string[] = [];
+    const handle = makeHandler(
+      () => ran.push('email'),
+      () => ran.push('image-gen'),
+    );
+    const job = { queueName: 'image-gen', data: { prompt: 'forged' } };
+
+    const claimsImageGen = await handle(await signedRequest(job, { key: KEYS.email }));
+    expect(await answer(claimsImageGen)).toEqual({ status: 401, body: { success: false, retryable: false, error: 'signature does not match' } });
+
+    const claimsEmail = await handle(await signedRequest(job, { key: KEYS.email, queueHeader: 'email' }));
+    const { status, body } = await answer(claimsEmail);
+    expect(status).toBe(403);
+    expect(body.error).toBe("the call is signed with the key of queue 'email' but its body names queue 'image-gen'");
+    expect(ran).toEqual([]);
+  });
+
+  it('answers 400 without X-Queue-Name (it picks the key), before anything else', async () => {
+    const handle = makeHandler(() => 'never');
+    const request = await signedRequest({});
+    request.headers.delete(HEADER_QUEUE_NAME);
+    expect(await answer(await handle(request))).toEqual({ status: 400, body: { success: false, retryable: false, error: `missing ${HEADER_QUEUE_NAME} header` } });
+  });
+
+  it('refuses a header with more than two v1 values as malformed without reading the body', async () => {
+    const handle = makeHandler(() => 'never');
+    const bogus = Array.from({ length: 200 }, (_, i) => `v1=${i.toString(16).padStart(64, '0')}`).join(',');
+    let pulled = false;
+    const body = new ReadableStream<Uint8Array>({ pull: () => void (pulled = true) }, { highWaterMark: 0 });
+    const request = new Request(URL_PATH, { method: 'POST', headers: { [HEADER_QUEUE_NAME]: 'email', [HEADER_SIGNATURE]: `t=${unixNow()},${bogus}` }, body });
+    const { status, body: answered } = await answer(await handle(request));
+    expect(status).toBe(401);
+    expect(answered.error).toMatch(/^malformed/);
+    expect(pulled).toBe(false);
+  });
+
+  it('runs a captured call once: the replay is answered 429 Retry-After 1 (throttled at the edge, uncharged), the handler not run again', async () => {
+    let calls = 0;
+    const handle = makeHandler(() => ++calls);
+    const captured = await signedRequest({ jobId: 'job-replayed' });
+    const replay = captured.clone();
+    expect(await answer(await handle(captured))).toEqual({ status: 200, body: { success: true, result: 1 } });
+
+    const response = await handle(replay);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('Retry-After')).toBe('1');
+    expect(await edgeOutcome(response)).toEqual({ outcome: 'throttled', retryAfterMs: 1_000, reason: 'feature' });
+    expect(calls).toBe(1);
+
+    // The same job signed anew (as the edge's next call is) runs.
+    expect(await answer(await handle(await signedRequest({ jobId: 'job-replayed' }, { t: unixNow() + 1 })))).toMatchObject({ status: 200 });
+    expect(calls).toBe(2);
+  });
+
   it('rejects a body changed after signing, and a request without a signature', async () => {
     let calls = 0;
     const handle = makeHandler(() => calls++);
@@ -104,7 +190,7 @@ describe('createJobHandler', () => {
     const tampered = new Request(signed, { body: JSON.stringify({ jobId: 'job-1', queueName: 'email', data: { to: 'evil@example.com' }, attemptsMade: 0 }) });
     expect((await answer(await handle(tampered))).status).toBe(401);
 
-    const unsigned = new Request(URL_PATH, { method: 'POST', body: '{}' });
+    const unsigned = new Request(URL_PATH, { method: 'POST', headers: { [HEADER_QUEUE_NAME]: 'email' }, body: '{}' });
     const { status, body } = await answer(await handle(unsigned));
     expect(status).toBe(401);
     expect(body.error).toBe(`missing ${HEADER_SIGNATURE} header`);
@@ -189,9 +275,28 @@ describe('createJobHandler', () => {
     expect(await answer(response)).toEqual({ status: 200, body: { success: true, result: 'sent to a@example.com' } });
   });
 
+  const emailOnly = { email: (): number => 1 };
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a queue without a key', { handlers: emailOnly, keys: {} }, "keys.email must be the 64-character lowercase hex key of queue 'email'"],
+    ['a key of the wrong length', { handlers: emailOnly, keys: { email: 'abc123' } }, 'keys.email must be the 64-character'],
+    ['an uppercase key (another key: the hex text is the key)', { handlers: emailOnly, keys: { email: KEYS.email.toUpperCase() } }, 'keys.email must be'],
+    ['a bad next key', { handlers: emailOnly, keys: { email: KEYS.email }, nextKeys: { email: 'x'.repeat(64) } }, 'nextKeys.email must be'],
+    ['a key for a queue it has no handler for', { handlers: emailOnly, keys: { email: KEYS.email, payments: KEYS.email } }, "keys.payments is given but handlers has no 'payments'"],
+  ])('refuses options with %s at construction, without echoing any key', (_case, options, message) => {
+    let thrown: unknown;
+    try {
+      createJobHandler(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as Error).message).toContain(message);
+    expect((thrown as Error).message.toLowerCase()).not.toContain(KEYS.email.slice(0, 16));
+  });
+
   it('types each handler by its queue, and infers the queues from the handlers when none are declared', () => {
     createJobHandler<Queues>({
-      signingSecret: CURRENT_SECRET,
+      keys: KEYS,
       handlers: {
         email: (data, ctx) => {
           expectTypeOf(data).toEqualTypeOf<Queues['email']>();
@@ -201,7 +306,10 @@ describe('createJobHandler', () => {
       },
     });
     // @ts-expect-error every declared queue needs a handler
-    createJobHandler<Queues>({ signingSecret: CURRENT_SECRET, handlers: { email: () => 1 } });
-    createJobHandler({ signingSecret: CURRENT_SECRET, handlers: { analytics: (data: { event: string }) => data.event } });
+    expect(() => createJobHandler<Queues>({ keys: KEYS, handlers: { email: () => 1 } })).toThrow(TypeError);
+    // @ts-expect-error every declared queue needs a key
+    expect(() => createJobHandler<Queues>({ keys: { email: KEYS.email }, handlers: { email: () => 1, 'image-gen': () => 2 } })).toThrow(TypeError);
+    const analyticsKey = KEYS.email;
+    createJobHandler({ keys: { analytics: analyticsKey }, handlers: { analytics: (data: { event: string }) => data.event } });
   });
 });
