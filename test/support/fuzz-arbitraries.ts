@@ -20,7 +20,11 @@ export const INEXACT_NUMBERS = ['1e400', '-1e400', '12345678901234567890', `1${'
 
 /** Raw JSON text spliced verbatim into a generated body. */
 export class RawJson {
-  constructor(readonly text: string) {}
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 /** JSON text of `value`, with every RawJson leaf written as is. */
@@ -84,11 +88,16 @@ export const extraKeys: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(fc
   maxKeys: 2,
 });
 
-/** A record whose every key may be absent, plus now and then extra keys. */
+const ABSENT = Symbol('absent');
+
+/** A record whose every key is there nine times in ten, plus now and then extra keys. */
 export const shape = (fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> =>
   fc
-    .tuple(fc.record(fields, { requiredKeys: [] }), fc.option(extraKeys, { freq: 4, nil: undefined }))
-    .map(([record, extra]) => ({ ...extra, ...(record as Record<string, unknown>) }));
+    .tuple(
+      fc.record(Object.fromEntries(Object.entries(fields).map(([key, arb]) => [key, fc.option(arb, { freq: 10, nil: ABSENT })]))),
+      fc.option(extraKeys, { freq: 4, nil: undefined }),
+    )
+    .map(([record, extra]) => ({ ...extra, ...Object.fromEntries(Object.entries(record).filter(([, value]) => value !== ABSENT)) }));
 
 /** What goes on the wire: text, or bytes when the fuzz wants invalid UTF-8. */
 export type Body = string | Uint8Array<ArrayBuffer>;
@@ -98,7 +107,11 @@ export const abbreviate = (text: string): string => text.replace(/([\s\S]{1,6}?)
 
 /** A body as fast-check reports it: abbreviated, bytes in hex. */
 export class WireBody {
-  constructor(readonly wire: Body) {}
+  readonly wire: Body;
+
+  constructor(wire: Body) {
+    this.wire = wire;
+  }
 
   [fc.toStringMethod](): string {
     return typeof this.wire === 'string' ? JSON.stringify(abbreviate(this.wire)) : `bytes(${Array.from(this.wire, (b) => b.toString(16).padStart(2, '0')).join(' ')})`;
