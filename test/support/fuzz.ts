@@ -26,5 +26,7 @@ export const checkProperty = async <Ts extends [unknown, ...unknown[]]>(name: st
   const details = await fc.check(property, { numRuns: options.numRuns, endOnFailure: options.endOnFailure ?? false });
   const shrinks = details.numShrinks > 0 ? `, ${details.numShrinks} shrinks` : '';
   console.log(`fuzz ${name}: ${details.numRuns} cases${shrinks} in ${Date.now() - started} ms${details.failed ? ' (FAILED)' : ''}`);
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? `property ${name} failed`);
+  if (!details.failed) return;
+  const error = details.errorInstance instanceof Error ? details.errorInstance : new Error(String(details.errorInstance));
+  throw new Error(`${fc.defaultReportMessage(details) ?? `property ${name} failed`}\nGot error: ${error.message}`, { cause: error });
 };
