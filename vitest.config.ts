@@ -20,7 +20,8 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ...EDGE_TEST_BINDINGS, FEATURE_STUB_URL: inject('featureStubUrl') },
+              // FUZZ_RUNS: how many cases each fuzz property runs (test/support/fuzz.ts); workerd has no process.env.
+              bindings: { ...EDGE_TEST_BINDINGS, FEATURE_STUB_URL: inject('featureStubUrl'), FUZZ_RUNS: process.env.FUZZ_RUNS ?? '' },
             },
           })),
         ],
