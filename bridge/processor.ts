@@ -84,6 +84,8 @@ export interface ProcessorContext {
   shutdown: AbortSignal;
   /** RESULT_MAX_BYTES: the largest result kept as a job's return value. */
   resultMaxBytes: number;
+  /** The job's data as Redis holds it (JSON text), or null when it is gone. */
+  storedData: (jobId: string) => Promise<string | null>;
   logger: Logger;
 }
 
@@ -108,7 +110,7 @@ export const createProcessor = (context: ProcessorContext) => {
       // The name is only informational at the edge; an outsized one is left behind, not failed for.
       ...(job.name && job.name.length <= MAX_JOB_NAME_LENGTH ? { name: job.name } : {}),
     };
-    const problem = dispatchProblem(request);
+    const problem = await dispatchProblem(request, () => context.storedData(request.jobId));
     if (problem) {
       logger.warn('job cannot be dispatched; failed without retrying', { jobId: job.id, problem });
       throw finalFailure(`job cannot be dispatched: ${problem}`);

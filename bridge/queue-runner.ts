@@ -123,6 +123,7 @@ export class QueueRunner {
       edge: new DispatchBatcher(this.name, edge),
       registration: () => this.#registration,
       holdOff: (ms) => this.#holdOff(ms),
+      storedData: (jobId) => connection.hget(this.#queue.toKey(jobId), 'data'),
       faults: this.#faults,
       shutdown: this.#shutdown.signal,
       resultMaxBytes: config.resultMaxBytes,

@@ -6,6 +6,14 @@
  */
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * Deepest nesting any edge route parses. Job data may nest MAX_JSON_DEPTH levels and a batch wraps
+ * it three more (`{jobs:[{data}]}`); the slack keeps a valid job from ever being refused whole.
+ * Deeper bodies are refused before JSON.parse, so nothing recursive (validation, structured clone
+ * into a Durable Object) ever sees them.
+ */
+export const MAX_BODY_JSON_DEPTH = MAX_JSON_DEPTH + 8;
+
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;

@@ -3,7 +3,7 @@
 // holding numbers JSON cannot carry, or too large. The bridge applies the same rules to jobs that
 // plain BullMQ producers added.
 
-import { isPlainObject, MAX_JSON_DEPTH } from '../json.ts';
+import { isPlainObject, MAX_JSON_DEPTH, parseJsonWithExactNumbers } from '../json.ts';
 import { MAX_JOB_DATA_BYTES } from './limits.ts';
 
 export type JobDataProblemReason = 'unserialisable' | 'too_deep' | 'inexact_number' | 'too_large';
@@ -43,6 +43,23 @@ const shapeProblem = (value: unknown, depth: number, path: string, ancestors: ob
   }
   ancestors.pop();
   return undefined;
+};
+
+/**
+ * Whether `value` holds an integer beyond what a double represents exactly (RFC 8259's interoperable
+ * range). A JavaScript producer cannot write such a number wrongly, but another language's BullMQ can
+ * store `12345678901234567890`, which parsing here already rounded: only the stored text can tell.
+ */
+export const holdsUnsafeInteger = (value: unknown): boolean => {
+  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(holdsUnsafeInteger);
+};
+
+/** Why job data stored as JSON `text` would reach the feature changed: a number a double cannot hold exactly. */
+export const inexactNumberProblem = (text: string): string | undefined => {
+  const inexact = parseJsonWithExactNumbers(text).inexact;
+  return inexact && `holds the number ${inexact.source.slice(0, 40)} at data${inexact.path}, which JSON cannot carry exactly (it would become ${inexact.parsed}); send it as a string`;
 };
 
 export const serialiseJobData = (data: unknown): SerialisedJobData => {

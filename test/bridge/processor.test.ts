@@ -41,6 +41,7 @@ const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {})
     faults: new FaultBackoff(),
     shutdown: shutdown.signal,
     resultMaxBytes: RESULT_MAX_BYTES,
+    storedData: async () => null,
     logger: createLogger({ level: 'silent', format: 'json' }),
   });
   return { process, holdOffs, dispatched };

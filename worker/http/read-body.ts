@@ -3,21 +3,13 @@
 
 import type { Context } from 'hono';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
-import { exceedsJsonDepth, MAX_JSON_DEPTH, parseJsonWithExactNumbers } from '../../src/json.ts';
+import { exceedsJsonDepth, MAX_BODY_JSON_DEPTH, parseJsonWithExactNumbers } from '../../src/json.ts';
 import { InvalidEncodingError, InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** How far past the limit a declared body is still read to the end before the 413. */
 const DRAIN_FACTOR = 4;
-
-/**
- * Deepest nesting any edge route parses. Job data may nest MAX_JSON_DEPTH levels and a batch wraps
- * it three more (`{jobs:[{data}]}`); the slack keeps a valid job from ever being refused whole.
- * Deeper bodies are refused before JSON.parse, so nothing recursive (validation, structured clone
- * into a Durable Object) ever sees them.
- */
-export const MAX_BODY_JSON_DEPTH = MAX_JSON_DEPTH + 8;
 
 export interface ReadBodyOptions {
   /**
@@ -26,6 +18,12 @@ export interface ReadBodyOptions {
    * already authenticated: it costs reading what will be thrown away.
    */
   drainOversized?: boolean;
+  /**
+   * Refuse bytes that are not UTF-8 (400 `invalid_encoding`), default true. A signed route reads
+   * leniently instead and lets the signature judge: no signer can sign invalid bytes, so such a
+   * body never verifies, and an unsigned caller learns nothing before its 401.
+   */
+  strictUtf8?: boolean;
 }
 
 const drained = async (request: Request, limitBytes: number): Promise<boolean> => {
@@ -37,11 +35,11 @@ const drained = async (request: Request, limitBytes: number): Promise<boolean> =
 };
 
 /** The raw body text, rejecting anything over `limitBytes` with 413. */
-export const readRawBody = async (c: Context, limitBytes: number, { drainOversized = false }: ReadBodyOptions = {}): Promise<string> => {
+export const readRawBody = async (c: Context, limitBytes: number, { drainOversized = false, strictUtf8 = true }: ReadBodyOptions = {}): Promise<string> => {
   if (drainOversized && (await drained(c.req.raw, limitBytes))) throw new PayloadTooLargeError(limitBytes);
   let text: string | undefined;
   try {
-    text = await readLimitedText(c.req.raw, limitBytes, { fatal: true });
+    text = await readLimitedText(c.req.raw, limitBytes, { fatal: strictUtf8 });
   } catch (cause) {
     if (cause instanceof TypeError) throw new InvalidEncodingError({ cause });
     throw cause;

@@ -28,7 +28,7 @@ export const bridgeAuth = (limitBytes: number) =>
     const verifier = verifierFor(rotatingSecret(c.env, 'BRIDGE_SECRET'));
     const checked = verifier.checkHeader(c.req.header(HEADER_SIGNATURE));
     if (!checked.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[checked.reason]);
-    const rawBody = await readRawBody(c, limitBytes);
+    const rawBody = await readRawBody(c, limitBytes, { strictUtf8: false });
     const { timestamp } = checked.signature;
     const verified = await verifier.verifyPayload(checked.signature, bridgeSigningPayload(timestamp, c.req.method, c.req.path, rawBody));
     if (!verified.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[verified.reason]);

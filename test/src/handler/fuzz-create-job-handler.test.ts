@@ -11,7 +11,7 @@ import { HEADER_SIGNATURE } from '../../../src/protocol.ts';
 import { checkProperty, fuzzRuns } from '../../support/fuzz.ts';
 import { abbreviate, bodyNear, bodyText, contentType, field, hostileId, METHODS, shape, type Body } from '../../support/fuzz-arbitraries.ts';
 import { goodJobId } from '../../support/fuzz-shapes.ts';
-import { fuzzedJobHandler, OTHER_SIGNING_SECRET, signJobCall } from './fuzz-handler-keys.ts';
+import { fuzzedJobHandler, jobCallHeaders, OTHER_SIGNING_SECRET, signJobCall } from './fuzz-handler-keys.ts';
 
 const REQUEST_RUNS = fuzzRuns(600, env.FUZZ_RUNS);
 const REPLAY_RUNS = fuzzRuns(40, env.FUZZ_RUNS);
@@ -24,9 +24,9 @@ interface Queues {
 }
 
 /** A handler per served queue that records each job it runs. */
-const recordingHandler = () => {
+const recordingHandler = async () => {
   const ran: string[] = [];
-  const handle = fuzzedJobHandler<Queues>({
+  const handle = await fuzzedJobHandler<Queues>({
     email: (_data, ctx) => void ran.push(ctx.jobId),
     'image-gen': (_data, ctx) => void ran.push(ctx.jobId),
   });
@@ -104,8 +104,8 @@ const signatureOf = async (kind: Signing, queueName: string, text: string, bogus
   }
 };
 
-const requestOf = (method: string, signature: string | undefined, type: string | undefined, body: Body | undefined): Request => {
-  const headers = new Headers();
+const requestOf = (method: string, queueName: string, signature: string | undefined, type: string | undefined, body: Body | undefined): Request => {
+  const headers = new Headers(jobCallHeaders(queueName));
   if (signature !== undefined) headers.set(HEADER_SIGNATURE, signature);
   if (type !== undefined) headers.set('Content-Type', type);
   return new Request(URL, { method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : body });
@@ -124,8 +124,9 @@ describe('createJobHandler', () => {
         bodyNear(jobCall),
         async (method, kind, bogusCount, type, body) => {
           const text = bodyText(body.wire);
-          const { ran, handle } = recordingHandler();
-          const response = await handle(requestOf(method, await signatureOf(kind, queueNameOf(text), text, bogusCount), type, body.wire));
+          const { ran, handle } = await recordingHandler();
+          const queueName = queueNameOf(text);
+          const response = await handle(requestOf(method, queueName, await signatureOf(kind, queueName, text, bogusCount), type, body.wire));
           const answer = await response.text();
           const summary = `${method} '${kind}' → ${response.status}: ${abbreviate(answer).slice(0, 300)}`;
           expect(response.status, summary).toBeLessThan(500);
@@ -144,8 +145,8 @@ describe('createJobHandler', () => {
       fc.asyncProperty(goodJobId, fc.constantFrom(...SERVED), fc.jsonValue({ maxDepth: 2 }), fc.integer({ min: 2, max: 4 }), async (jobId, queueName, data, times) => {
         const text = JSON.stringify({ jobId, queueName, data, attemptsMade: 0 });
         const signature = await signJobCall(queueName, text);
-        const { ran, handle } = recordingHandler();
-        for (let i = 0; i < times; i++) await (await handle(requestOf('POST', signature, 'application/json', text))).text();
+        const { ran, handle } = await recordingHandler();
+        for (let i = 0; i < times; i++) await (await handle(requestOf('POST', queueName, signature, 'application/json', text))).text();
         expect(ran.length, `the call for ${jobId} sent ${times} times`).toBe(1);
       }),
       { numRuns: REPLAY_RUNS },

@@ -67,10 +67,22 @@ describe('job data', () => {
     expect(serialiseJobData({ a: shared, b: shared })).toEqual({ ok: true, json: '{"a":{"id":1},"b":{"id":1}}' });
   });
 
-  it('dispatchProblem names the field and the rule', () => {
-    expect(dispatchProblem({ jobId: 'wait', data: {} })).toMatch(/^jobId must not be one of BullMQ's own key names/);
-    expect(dispatchProblem({ jobId: '7', data: nested(100) })).toBe('data must be nested at most 64 levels deep');
-    expect(dispatchProblem({ jobId: '7', data: { to: 'ada' } })).toBeUndefined();
+  it('dispatchProblem names the field and the rule', async () => {
+    const unread = async () => {
+      throw new Error('the stored text is read only when a number may have been rounded');
+    };
+    expect(await dispatchProblem({ jobId: 'wait', data: {} }, unread)).toMatch(/^jobId must not be one of BullMQ's own key names/);
+    expect(await dispatchProblem({ jobId: '7', data: nested(100) }, unread)).toBe('data must be nested at most 64 levels deep');
+    expect(await dispatchProblem({ jobId: '7', data: { to: 'ada', n: 9007199254740991 } }, unread)).toBeUndefined();
+  });
+
+  it('a number beyond 2^53 sends dispatchProblem to the stored text, which tells a rounded one from an exact one', async () => {
+    const stored = (text: string) => async () => text;
+    // Another language's BullMQ wrote the digits; JSON.parse here already rounded them.
+    expect(await dispatchProblem({ jobId: '7', data: { id: 12345678901234567000 } }, stored('{"id":12345678901234567890}'))).toBe(
+      'data holds the number 12345678901234567890 at data.id, which JSON cannot carry exactly (it would become 12345678901234567000); send it as a string',
+    );
+    expect(await dispatchProblem({ jobId: '7', data: { big: 2 ** 60 } }, stored(`{"big":${2 ** 60}}`))).toBeUndefined();
   });
 });
 
