@@ -57,6 +57,14 @@ export interface BridgeConfig {
   failedRetention: Retention;
   /** RESULT_MAX_BYTES: results larger than this as JSON are stored as `{ resultTruncated: <bytes> }`. */
   resultMaxBytes: number;
+  /** Bearer tokens of the operations routes; a scope whose token is unset answers 503 `not_configured`. */
+  opsTokens: OpsTokens;
+}
+
+/** OPS_READ_TOKEN reads; OPS_TOKEN reads and acts (ARCHITECTURE "Operations"). */
+export interface OpsTokens {
+  read?: string;
+  act?: string;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +157,19 @@ const readSecret = (env: EnvReader): string => {
   return secret ?? '';
 };
 
+/** An optional secret: absent is fine (its routes answer 503), present but short is a start-up error. */
+const readOptionalSecret = (env: EnvReader, key: string, purpose: string): string | undefined => {
+  const secret = env.raw(key);
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) env.problem(`${key} must be at least ${MIN_SECRET_LENGTH} characters (${purpose})`);
+  return secret;
+};
+
+const readOpsTokens = (env: EnvReader): OpsTokens => {
+  const read = readOptionalSecret(env, 'OPS_READ_TOKEN', 'the bearer token that reads the operations routes');
+  const act = readOptionalSecret(env, 'OPS_TOKEN', 'the bearer token that reads and acts on the operations routes');
+  return { ...(read ? { read } : {}), ...(act ? { act } : {}) };
+};
+
 const readBridgeId = (env: EnvReader): string => {
   const id = env.raw('BRIDGE_ID') ?? `${hostname()}-${process.pid}`;
   if (id.length > MAX_BRIDGE_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {
@@ -190,6 +211,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     completedRetention: readRetention(env, 'COMPLETED', 1_000, DAY_S),
     failedRetention: readRetention(env, 'FAILED', 10_000, 14 * DAY_S),
     resultMaxBytes: env.int('RESULT_MAX_BYTES', DEFAULT_RESULT_MAX_BYTES, 0, MAX_RESULT_MAX_BYTES),
+    opsTokens: readOpsTokens(env),
   };
   if (env.problems.length > 0) throw new ConfigError(env.problems);
   return config;

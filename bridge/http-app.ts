@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { BridgeWorkerStatus, ErrorBody } from '../src/protocol.ts';
 import type { HealthReport } from './health.ts';
 import type { Logger } from './logger.ts';
+import { HttpError } from './ops/errors.ts';
 
 export interface StatusReport {
   workers: BridgeWorkerStatus[];
@@ -23,6 +24,10 @@ export const createHttpApp = (source: HttpAppSource, logger: Logger): Hono => {
     .get('/internal/status', async (c) => c.json(await source.status()));
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+      return c.json(body, error.status, error.headers);
+    }
     logger.error('http handler failed', { path: c.req.path, error });
     return c.json<ErrorBody>({ error: { code: 'internal_error', message: 'the bridge failed to handle this request' } }, 500);
   });
