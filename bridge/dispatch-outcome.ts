@@ -1,8 +1,10 @@
 // Checks the edge's dispatch answer before the bridge acts on it: anything that is not exactly one
 // of the three outcomes is an infrastructure fault, never a verdict on the job.
 
-import type { DispatchOutcome } from '../src/protocol.ts';
+import type { DispatchOutcome, ThrottledOutcome } from '../src/protocol.ts';
 import { isPlainObject } from '../src/json.ts';
+
+const THROTTLE_REASONS: ReadonlySet<unknown> = new Set(['busy', 'paused', 'feature', 'budget']);
 
 const isDuration = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
@@ -29,7 +31,7 @@ export const parseDispatchOutcome = (value: unknown): DispatchOutcome | undefine
       return {
         outcome: 'throttled',
         retryAfterMs: value.retryAfterMs,
-        ...(value.reason === 'busy' || value.reason === 'paused' || value.reason === 'feature' ? { reason: value.reason } : {}),
+        ...(THROTTLE_REASONS.has(value.reason) ? { reason: value.reason as ThrottledOutcome['reason'] } : {}),
       };
     default:
       return undefined;

@@ -117,8 +117,12 @@ export interface FailedOutcome {
 export interface ThrottledOutcome {
   outcome: 'throttled';
   retryAfterMs: number;
-  /** Why the job was not attempted: no free slot, paused queue, or the feature asked to slow down. */
-  reason?: 'busy' | 'paused' | 'feature';
+  /**
+   * Why the job was not attempted: no free slot under the queue's own limit, paused queue, the
+   * feature asked to slow down, or the edge isolate's dispatch budget is spent and the queue is
+   * past its fair share of it.
+   */
+  reason?: 'busy' | 'paused' | 'feature' | 'budget';
 }
 
 export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;

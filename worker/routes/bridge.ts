@@ -12,7 +12,7 @@ import {
 } from '../../src/protocol.ts';
 import { featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
-import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
+import { BUDGET_THROTTLED, isolateBudget } from '../dispatch/isolate-load.ts';
 import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
@@ -24,8 +24,6 @@ import { listRegistrations, registrationsEtag } from '../registry.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;
-
-const OVERLOADED: DispatchOutcome = { outcome: 'throttled', retryAfterMs: OVERLOADED_RETRY_AFTER_MS, reason: 'busy' };
 
 const ndjson = (body: BodyInit): Response => new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
 
@@ -45,27 +43,36 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const job = parsed.value;
     const signer = featureSigner(c.env);
-    if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
+    const budget = isolateBudget(c.env);
+    if (budget.admit(job.queueName, 1) === 0) return c.json<DispatchOutcome>(BUDGET_THROTTLED);
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
       const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
-      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report)));
+      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report, budget.takeRefused(job.queueName))));
     } finally {
-      leaveDispatches(1);
+      budget.leave(job.queueName, 1);
     }
   })
   .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), async (c) => {
     const parsed = parseDispatchBatch(parseJsonBody(c, c.get('rawBody')));
     if (!parsed.ok) throw new ValidationError(parsed.errors);
-    const { queueName, jobs } = parsed.value;
+    const { queueName, jobs: offered } = parsed.value;
     const signer = featureSigner(c.env);
-    if (!enterDispatches(jobs.length)) return ndjson(jobs.map((job) => JSON.stringify({ jobId: job.jobId, ...OVERLOADED })).join('\n') + '\n');
+    const budget = isolateBudget(c.env);
+    // The first `admitted` jobs run; the rest are answered at once, uncharged.
+    const admitted = budget.admit(queueName, offered.length);
+    const refusedLines = offered
+      .slice(admitted)
+      .map((job) => `${JSON.stringify({ jobId: job.jobId, ...BUDGET_THROTTLED })}\n`)
+      .join('');
+    if (admitted === 0) return ndjson(refusedLines);
+    const jobs = offered.slice(0, admitted);
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const first = await coordinator.acquireMany(jobs.map((job) => job.jobId)).catch((error: unknown) => {
-      leaveDispatches(jobs.length);
+      budget.leave(queueName, admitted);
       throw error;
     });
-    const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch));
+    const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch, budget.takeRefused(queueName)));
     const slotFor = (job: DispatchRequest, index: number): Promise<AcquireResult> | AcquireResult => {
       if (first.status !== 'granted') return first;
       return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
@@ -74,16 +81,19 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const encoder = new TextEncoder();
-    const work = Promise.all(
-      jobs.map(async (job, index) => {
-        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
-        const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
-        await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
+    const work = Promise.all([
+      refusedLines ? writer.write(encoder.encode(refusedLines)) : undefined,
+      ...jobs.map(async (job, index) => {
+        try {
+          const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
+          const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
+          await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
+        } finally {
+          // Each job gives its part of the budget back as it ends, not when the batch's slowest does.
+          budget.leave(queueName, 1);
+        }
       }),
-    ).finally(() => {
-      leaveDispatches(jobs.length);
-      return writer.close();
-    });
+    ]).finally(() => writer.close());
     c.executionCtx.waitUntil(work.catch((error: unknown) => console.error('batch dispatch failed', { queue: queueName, error: String(error) })));
     return ndjson(readable);
   })

@@ -1,0 +1,62 @@
+// An isolate's dispatch budget divided fairly between queues. Each queue that has dispatches open
+// here (plus the one asking) is guaranteed an equal share of the budget; whatever the others leave
+// unused, a busy queue may borrow. So a queue under its share is never refused because other
+// queues are busy, and a queue alone can use the whole budget.
+//
+// A queue under its share is admitted even when borrowers have spent the budget: the isolate then
+// holds more than the budget (at most twice: borrowed calls never exceed it, guaranteed ones sum to
+// it) until the borrowers' calls end, and borrowers get nothing more meanwhile. The alternative,
+// keeping part of the budget in reserve, would refuse a lone busy queue calls it could run safely.
+
+export class FairShareBudget {
+  readonly size: number;
+  /** Dispatches open per queue; a queue with none is absent (so `size` counts the active queues). */
+  readonly #held = new Map<string, number>();
+  /** Dispatches refused per queue since the last `takeRefused`. */
+  readonly #refused = new Map<string, number>();
+  #total = 0;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  /** How many of `count` dispatches for `queue` may start now (the first ones); the rest are refused. */
+  admit(queue: string, count: number): number {
+    const held = this.#held.get(queue) ?? 0;
+    const admitted = Math.min(count, Math.max(this.shareOf(queue) - held, this.size - this.#total, 0));
+    if (admitted > 0) {
+      this.#held.set(queue, held + admitted);
+      this.#total += admitted;
+    }
+    if (admitted < count) this.#refused.set(queue, (this.#refused.get(queue) ?? 0) + count - admitted);
+    return admitted;
+  }
+
+  leave(queue: string, count: number): void {
+    const held = (this.#held.get(queue) ?? 0) - count;
+    if (held > 0) this.#held.set(queue, held);
+    else this.#held.delete(queue);
+    this.#total -= count;
+  }
+
+  /** The dispatches `queue` is guaranteed here: an equal part of the budget among the active queues. */
+  shareOf(queue: string): number {
+    const active = this.#held.size + (this.#held.has(queue) ? 0 : 1);
+    return Math.max(1, Math.floor(this.size / active));
+  }
+
+  held(queue: string): number {
+    return this.#held.get(queue) ?? 0;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Refusals of `queue` not yet reported; counting restarts at zero. */
+  takeRefused(queue: string): number {
+    const refused = this.#refused.get(queue) ?? 0;
+    this.#refused.delete(queue);
+    return refused;
+  }
+}
