@@ -5,7 +5,8 @@ import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../src/protocol.ts';
-import { BUDGET_THROTTLED, isolateBudgetSize } from '../../worker/dispatch/isolate-load.ts';
+import { DEFAULT_REFUSAL_RETRY_MS } from '../../worker/dispatch/fair-share.ts';
+import { isolateBudgetSize } from '../../worker/dispatch/isolate-load.ts';
 import {
   adminFetch,
   dispatch,
@@ -19,6 +20,9 @@ import {
 } from './helpers.ts';
 
 const coordinator = (queueName: string) => env.QUEUE_COORDINATOR.getByName(queueName);
+
+/** Before a queue has finished a call in this isolate, its refusals say to retry after the default. */
+const BUDGET_THROTTLED = { outcome: 'throttled', retryAfterMs: DEFAULT_REFUSAL_RETRY_MS, reason: 'budget' };
 
 const fireAtOnce = (queueName: string, count: number): Promise<DispatchOutcome[]> =>
   Promise.all(Array.from({ length: count }, (_, i) => dispatch({ queueName, jobId: `job-${i}` })));

@@ -2,7 +2,7 @@
 // other queues are busy; a busy queue borrows only what the others leave unused.
 
 import { describe, expect, it } from 'vitest';
-import { FairShareBudget } from '../../worker/dispatch/fair-share.ts';
+import { DEFAULT_REFUSAL_RETRY_MS, FairShareBudget } from '../../worker/dispatch/fair-share.ts';
 import { DEFAULT_ISOLATE_DISPATCH_BUDGET, isolateBudgetSize } from '../../worker/dispatch/isolate-load.ts';
 import { ApiError } from '../../worker/errors.ts';
 
@@ -58,6 +58,25 @@ describe('FairShareBudget', () => {
     expect(budget.held('b')).toBe(0);
     expect(budget.shareOf('a')).toBe(10);
     expect(budget.admit('a', 6)).toBe(5);
+  });
+
+  it("tells a refused queue to come back after about one of its calls, not sooner", () => {
+    const budget = new FairShareBudget(2);
+    expect(budget.retryAfterMs('slow')).toBe(DEFAULT_REFUSAL_RETRY_MS);
+    budget.admit('slow', 2);
+    budget.leave('slow', 1, 6_000);
+    expect(budget.retryAfterMs('slow')).toBe(6_000);
+    // A running average: one quick call moves it a fifth of the way.
+    budget.leave('slow', 1, 1_000);
+    expect(budget.retryAfterMs('slow')).toBe(5_000);
+    // Bounded both ways; a dispatch that never reached the feature says nothing.
+    budget.admit('fast', 2);
+    budget.leave('fast', 1, 3);
+    budget.leave('fast', 1);
+    expect(budget.retryAfterMs('fast')).toBe(250);
+    budget.admit('stuck', 1);
+    budget.leave('stuck', 1, 600_000);
+    expect(budget.retryAfterMs('stuck')).toBe(30_000);
   });
 });
 

@@ -8,12 +8,21 @@
 // it) until the borrowers' calls end, and borrowers get nothing more meanwhile. The alternative,
 // keeping part of the budget in reserve, would refuse a lone busy queue calls it could run safely.
 
+/** Until a queue has finished a dispatch here, a refused one is told to come back after this. */
+export const DEFAULT_REFUSAL_RETRY_MS = 1_000;
+const MIN_REFUSAL_RETRY_MS = 250;
+const MAX_REFUSAL_RETRY_MS = 30_000;
+/** Weight of the newest duration in a queue's running average. */
+const DURATION_WEIGHT = 0.2;
+
 export class FairShareBudget {
   readonly size: number;
   /** Dispatches open per queue; a queue with none is absent (so `size` counts the active queues). */
   readonly #held = new Map<string, number>();
   /** Dispatches refused per queue since the last `takeRefused`. */
   readonly #refused = new Map<string, number>();
+  /** Running average of each queue's dispatch durations here: how soon its room comes back. */
+  readonly #typicalMs = new Map<string, number>();
   #total = 0;
 
   constructor(size: number) {
@@ -32,7 +41,12 @@ export class FairShareBudget {
     return admitted;
   }
 
-  leave(queue: string, count: number): void {
+  /** `durationMs`: how long the dispatch took, when it reached the feature. */
+  leave(queue: string, count: number, durationMs?: number): void {
+    if (durationMs !== undefined) {
+      const typical = this.#typicalMs.get(queue);
+      this.#typicalMs.set(queue, typical === undefined ? durationMs : typical + DURATION_WEIGHT * (durationMs - typical));
+    }
     const held = (this.#held.get(queue) ?? 0) - count;
     if (held > 0) this.#held.set(queue, held);
     else this.#held.delete(queue);
@@ -51,6 +65,16 @@ export class FairShareBudget {
 
   get total(): number {
     return this.#total;
+  }
+
+  /**
+   * What a refused dispatch of `queue` is told to wait: about one of its calls here, since room for
+   * it comes back as its own calls end (it is past its share) or as others' do. Asking sooner only
+   * costs a request to be refused again.
+   */
+  retryAfterMs(queue: string): number {
+    const typical = this.#typicalMs.get(queue) ?? DEFAULT_REFUSAL_RETRY_MS;
+    return Math.round(Math.min(MAX_REFUSAL_RETRY_MS, Math.max(MIN_REFUSAL_RETRY_MS, typical)));
   }
 
   /** Refusals of `queue` not yet reported; counting restarts at zero. */

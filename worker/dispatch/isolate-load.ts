@@ -10,16 +10,24 @@
 // still get theirs). Fast calls cannot fill 256 here: the bridge offers them no faster than the
 // isolate's CPU finishes them. ISOLATE_DISPATCH_BUDGET sets it per deployment.
 
-import type { ThrottledOutcome } from '../../src/protocol.ts';
+import type { DispatchOutcome, ThrottledOutcome } from '../../src/protocol.ts';
 import { FieldChecker } from '../../src/registration.ts';
 import { ApiError } from '../errors.ts';
 import { FairShareBudget } from './fair-share.ts';
 
 export const DEFAULT_ISOLATE_DISPATCH_BUDGET = 256;
 const BUDGET_RANGE = { min: 1, max: 100_000 };
-/** What a queue refused for the budget is told to wait: calls here last about that long or more. */
-export const BUDGET_RETRY_AFTER_MS = 1_000;
-export const BUDGET_THROTTLED: ThrottledOutcome = { outcome: 'throttled', retryAfterMs: BUDGET_RETRY_AFTER_MS, reason: 'budget' };
+
+/** How long a dispatch that reached the feature took, for the budget's estimate of when room comes back. */
+export const featureDuration = (outcome: DispatchOutcome | undefined): number | undefined =>
+  outcome !== undefined && 'durationMs' in outcome ? outcome.durationMs : undefined;
+
+/** The answer to a dispatch of `queue` refused for the budget. */
+export const budgetThrottled = (budget: FairShareBudget, queue: string): ThrottledOutcome => ({
+  outcome: 'throttled',
+  retryAfterMs: budget.retryAfterMs(queue),
+  reason: 'budget',
+});
 
 export interface BudgetVars {
   ISOLATE_DISPATCH_BUDGET?: string;

@@ -12,7 +12,7 @@ import {
 } from '../../src/protocol.ts';
 import { featureSigner } from '../config.ts';
 import type { AcquireResult } from '../coordinator/types.ts';
-import { BUDGET_THROTTLED, isolateBudget } from '../dispatch/isolate-load.ts';
+import { budgetThrottled, featureDuration, isolateBudget } from '../dispatch/isolate-load.ts';
 import { parseDispatchBatch, parseDispatchRequest, parseHeartbeat } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
@@ -44,13 +44,15 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const job = parsed.value;
     const signer = featureSigner(c.env);
     const budget = isolateBudget(c.env);
-    if (budget.admit(job.queueName, 1) === 0) return c.json<DispatchOutcome>(BUDGET_THROTTLED);
+    if (budget.admit(job.queueName, 1) === 0) return c.json<DispatchOutcome>(budgetThrottled(budget, job.queueName));
+    let outcome: DispatchOutcome | undefined;
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
       const slot = await coordinator.acquire({ jobId: job.jobId, maxWaitMs: DISPATCH_MAX_WAIT_MS });
-      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report, budget.takeRefused(job.queueName))));
+      outcome = await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report, budget.takeRefused(job.queueName)));
+      return c.json(outcome);
     } finally {
-      budget.leave(job.queueName, 1);
+      budget.leave(job.queueName, 1, featureDuration(outcome));
     }
   })
   .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), async (c) => {
@@ -61,9 +63,10 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const budget = isolateBudget(c.env);
     // The first `admitted` jobs run; the rest are answered at once, uncharged.
     const admitted = budget.admit(queueName, offered.length);
+    const refused = budgetThrottled(budget, queueName);
     const refusedLines = offered
       .slice(admitted)
-      .map((job) => `${JSON.stringify({ jobId: job.jobId, ...BUDGET_THROTTLED })}\n`)
+      .map((job) => `${JSON.stringify({ jobId: job.jobId, ...refused })}\n`)
       .join('');
     if (admitted === 0) return ndjson(refusedLines);
     const jobs = offered.slice(0, admitted);
@@ -84,13 +87,14 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const work = Promise.all([
       refusedLines ? writer.write(encoder.encode(refusedLines)) : undefined,
       ...jobs.map(async (job, index) => {
+        let outcome: DispatchOutcome | undefined;
         try {
-          const outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
+          outcome = await runJob(job, await slotFor(job, index), signer, releases.release);
           const line: DispatchBatchLine = { jobId: job.jobId, ...outcome };
           await writer.write(encoder.encode(`${JSON.stringify(line)}\n`));
         } finally {
           // Each job gives its part of the budget back as it ends, not when the batch's slowest does.
-          budget.leave(queueName, 1);
+          budget.leave(queueName, 1, featureDuration(outcome));
         }
       }),
     ]).finally(() => writer.close());
