@@ -5,6 +5,7 @@
 //   --seed N        reproduces a run's jobs and fates (default: random, printed)
 //   --rate R        jobs added per second; the faults spread over the adds (default 40)
 //   --drain S       then, jobs unfinished after S seconds without any job finishing are stuck (default 60)
+//   --noisy         plus a queue of concurrency 200 kept full of 8 s calls all along (not reconciled)
 
 import { parseArgs } from 'node:util';
 import { runSoak } from './run-soak.ts';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     rate: { type: 'string' },
     drain: { type: 'string' },
+    noisy: { type: 'boolean', default: false },
   },
 });
 const jobs = Number(values.jobs);
@@ -34,7 +36,7 @@ const drainS = values.drain ? Number(values.drain) : DRAIN_IDLE_S;
 const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-const report = await runSoak({ jobs, queues: Number(values.queues), seed, addWindowMs: windowS * 1000, drainIdleMs: drainS * 1000, log });
+const report = await runSoak({ jobs, queues: Number(values.queues), seed, addWindowMs: windowS * 1000, drainIdleMs: drainS * 1000, noisy: values.noisy, log });
 console.log(`\n${report.text}\n`);
 console.log(report.ok ? 'soak passed' : `soak FAILED (seed ${seed})`);
 process.exit(report.ok ? 0 : 1);
