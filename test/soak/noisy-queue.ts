@@ -11,30 +11,33 @@ import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { sleep } from '../support/wait.ts';
 
 export const NOISY_CONCURRENCY = 200;
-export const NOISY_CALL_MS = 8_000;
+/** image-gen's GPU jobs in the issue: a minute each. */
+export const DEFAULT_NOISY_CALL_MS = 60_000;
 /** How often the feeder tops the queue up to a full round of waiting jobs. */
 const FEED_INTERVAL_MS = 1_000;
 const NO_RETRY = { attempts: 1, backoff: { type: 'fixed' as const, delayMs: 1_000, maxDelayMs: 1_000, jitter: 0 } };
 
 export class NoisyQueue {
   readonly name: string;
+  readonly callMs: number;
   readonly #stub: FeatureStub;
   readonly #queue: Queue;
   #feeding = true;
   #feeder: Promise<void> = Promise.resolve();
 
-  private constructor(name: string, stub: FeatureStub, connection: Redis) {
+  private constructor(name: string, callMs: number, stub: FeatureStub, connection: Redis) {
     this.name = name;
+    this.callMs = callMs;
     this.#stub = stub;
     this.#queue = new Queue(name, { connection });
   }
 
   /** Registers the queue at the edge and starts feeding it; the bridge picks it up by itself. */
-  static async start({ edge, connection, tag }: { edge: EdgeServer; connection: Redis; tag: string }): Promise<NoisyQueue> {
+  static async start({ edge, connection, tag, callMs }: { edge: EdgeServer; connection: Redis; tag: string; callMs: number }): Promise<NoisyQueue> {
     const stub = await FeatureStub.start({ signingSecret: EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET });
-    const noisy = new NoisyQueue(`soak-${tag}-noisy`, stub, connection);
-    stub.script(noisy.name, [{ delayMs: NOISY_CALL_MS }]);
-    await edge.putRegistration(noisy.name, { endpoint: stub.url, concurrency: NOISY_CONCURRENCY, timeoutMs: NOISY_CALL_MS + 10_000, retry: NO_RETRY });
+    const noisy = new NoisyQueue(`soak-${tag}-noisy`, callMs, stub, connection);
+    stub.script(noisy.name, [{ delayMs: callMs }]);
+    await edge.putRegistration(noisy.name, { endpoint: stub.url, concurrency: NOISY_CONCURRENCY, timeoutMs: callMs + 10_000, retry: NO_RETRY });
     noisy.#feeder = noisy.#feed();
     return noisy;
   }

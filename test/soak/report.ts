@@ -36,7 +36,7 @@ export interface ReportInput {
   duplicateAdds: number;
   elapsedMs: number;
   /** The noisy neighbour's figures, when the run had one. */
-  noisy?: { name: string; concurrency: number; calls: number; peak: number };
+  noisy?: { name: string; concurrency: number; callMs: number; calls: number; peak: number };
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
@@ -83,7 +83,7 @@ export const buildReport = ({ reconciliation: r, feature, limits, queues, faults
     `throughput ${throughput} jobs/s (first add → last finish); enqueue → finished p50 ${p50} ms, p99 ${p99} ms`,
     `stalled (taken over after a kill or lost lock): once ${r.stalledOnce}, more than once ${r.stalledMore}`,
     ...(noisy
-      ? [`noisy queue ${noisy.name} (not reconciled, not in the figures above): concurrency ${noisy.concurrency}, ${noisy.calls} slow calls, peak ${noisy.peak} in flight`]
+      ? [`noisy queue ${noisy.name} (not reconciled, not in the figures above): concurrency ${noisy.concurrency}, ${noisy.calls} calls of ${seconds(noisy.callMs)} s, peak ${noisy.peak} in flight`]
       : []),
     '',
     renderTable(['fate', 'expected', 'completed', 'failed', 'as seed says', 'wrong', 'lost', 'stuck', 'extra calls (interrupted)', 'extra calls (unexplained)', 'p50 ms', 'p99 ms'], fateRows),
