@@ -4,8 +4,7 @@
 import type { DispatchOutcome, ThrottledOutcome } from '../src/protocol.ts';
 import { isPlainObject } from '../src/json.ts';
 
-type ThrottleReason = NonNullable<ThrottledOutcome['reason']>;
-const THROTTLE_REASONS: readonly ThrottleReason[] = ['busy', 'paused', 'feature', 'in_flight'];
+const THROTTLE_REASONS: ReadonlySet<unknown> = new Set(['busy', 'paused', 'feature', 'in_flight', 'budget']);
 
 const isDuration = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
@@ -32,7 +31,7 @@ export const parseDispatchOutcome = (value: unknown): DispatchOutcome | undefine
       return {
         outcome: 'throttled',
         retryAfterMs: value.retryAfterMs,
-        ...(THROTTLE_REASONS.includes(value.reason as ThrottleReason) ? { reason: value.reason as ThrottleReason } : {}),
+        ...(THROTTLE_REASONS.has(value.reason) ? { reason: value.reason as ThrottledOutcome['reason'] } : {}),
       };
     default:
       return undefined;

@@ -19,7 +19,12 @@ import { parseDispatchOutcome } from './dispatch-outcome.ts';
 const CONTROL_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 const ERROR_SNIPPET_CHARS = 200;
-const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 15_000, maxFreeSockets: 64, scheduling: 'lifo' } as const;
+/**
+ * No cap on sockets in use: a batch holds its socket until its slowest feature call ends, so with
+ * a cap a queue of slow calls would make every other queue's dispatch wait for a socket. Each
+ * queue's own concurrency already bounds its requests. LIFO reuses the warmest idle socket.
+ */
+const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: Infinity, maxFreeSockets: 64, scheduling: 'lifo' } as const;
 
 export class EdgeRequestError extends Error {
   readonly status?: number;

@@ -132,10 +132,12 @@ export interface ThrottledOutcome {
   outcome: 'throttled';
   retryAfterMs: number;
   /**
-   * Why the job was not attempted: no free slot, paused queue, the feature asked to slow down, or
-   * this very attempt of the job is still being dispatched (a redispatch while the first runs).
+   * Why the job was not attempted: no free slot under the queue's own limit, paused queue, the
+   * feature asked to slow down, this very attempt of the job is still being dispatched (a
+   * redispatch while the first runs), or the edge isolate's dispatch budget is spent and the queue
+   * is past its fair share of it.
    */
-  reason?: 'busy' | 'paused' | 'feature' | 'in_flight';
+  reason?: 'busy' | 'paused' | 'feature' | 'in_flight' | 'budget';
 }
 
 export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;

@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	QUEUE_RETRY_ATTEMPTS: "3";
 	QUEUE_RETRY_BACKOFF: "exponential";
 	QUEUE_PREFIX: "bull";
+	ISOLATE_DISPATCH_BUDGET: "256";
 	ADMIN_TOKEN: string;
 	BRIDGE_SECRET: string;
 	FEATURE_SIGNING_SECRET: string;
@@ -27,7 +28,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "QUEUE_CONCURRENCY_DEFAULT" | "QUEUE_TIMEOUT_DEFAULT" | "QUEUE_RETRY_ATTEMPTS" | "QUEUE_RETRY_BACKOFF" | "QUEUE_PREFIX" | "ADMIN_TOKEN" | "BRIDGE_SECRET" | "FEATURE_SIGNING_SECRET" | "PRODUCER_TOKEN" | "UPSTASH_REDIS_REST_TOKEN">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "QUEUE_CONCURRENCY_DEFAULT" | "QUEUE_TIMEOUT_DEFAULT" | "QUEUE_RETRY_ATTEMPTS" | "QUEUE_RETRY_BACKOFF" | "QUEUE_PREFIX" | "ISOLATE_DISPATCH_BUDGET" | "ADMIN_TOKEN" | "BRIDGE_SECRET" | "FEATURE_SIGNING_SECRET" | "PRODUCER_TOKEN" | "UPSTASH_REDIS_REST_TOKEN">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -111,6 +111,18 @@ describe('EdgeClient', () => {
     expect(seen[0].signature).not.toBe(seen[1].signature);
   });
 
+  it("keeps a throttle's reason (the edge budget's included) and drops a reason it does not know", async () => {
+    handler = (_req, res) =>
+      ndjson(res, [
+        { jobId: '1', outcome: 'throttled', retryAfterMs: 1_000, reason: 'budget' },
+        { jobId: '2', outcome: 'throttled', retryAfterMs: 50, reason: 'whatever' },
+      ]);
+    expect((await dispatchBatch()).outcomes).toEqual([
+      ['1', { outcome: 'throttled', retryAfterMs: 1_000, reason: 'budget' }],
+      ['2', { outcome: 'throttled', retryAfterMs: 50 }],
+    ]);
+  });
+
   it.each([
     ['a non-200 answer', (res: ServerResponse) => json(res, 502, { error: { code: 'bad_gateway', message: 'upstream hiccup' } }), /edge answered 502: upstream hiccup/],
     ['a line that is not an outcome', (res: ServerResponse) => ndjson(res, [{ jobId: '1', outcome: 'done' }]), /malformed line/],

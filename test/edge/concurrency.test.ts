@@ -5,10 +5,12 @@ import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../src/protocol.ts';
-import { MAX_ISOLATE_DISPATCHES, OVERLOADED_RETRY_AFTER_MS } from '../../worker/dispatch/isolate-load.ts';
+import { DEFAULT_REFUSAL_RETRY_MS } from '../../worker/dispatch/fair-share.ts';
+import { isolateBudgetSize } from '../../worker/dispatch/isolate-load.ts';
 import {
   adminFetch,
   dispatch,
+  dispatchBatch,
   patchRegistration,
   registerStubQueue,
   resetStub,
@@ -18,6 +20,9 @@ import {
 } from './helpers.ts';
 
 const coordinator = (queueName: string) => env.QUEUE_COORDINATOR.getByName(queueName);
+
+/** Before a queue has finished a call in this isolate, its refusals say to retry after the default. */
+const BUDGET_THROTTLED = { outcome: 'throttled', retryAfterMs: DEFAULT_REFUSAL_RETRY_MS, reason: 'budget' };
 
 const fireAtOnce = (queueName: string, count: number): Promise<DispatchOutcome[]> =>
   Promise.all(Array.from({ length: count }, (_, i) => dispatch({ queueName, jobId: `job-${i}` })));
@@ -109,21 +114,50 @@ describe('global concurrency', () => {
   });
 });
 
-describe('an overloaded isolate', () => {
-  it('answers throttled beyond MAX_ISOLATE_DISPATCHES calls at once instead of letting them queue', async () => {
-    const queueName = uniqueQueue('overload');
-    await registerStubQueue(queueName, { concurrency: 1000 });
-    await scriptStub(queueName, [{ delayMs: 1_000 }]);
+describe('the isolate dispatch budget', () => {
+  it('answers a borrower throttled (reason budget) past it, while a quiet queue is served at once', async () => {
+    const busy = uniqueQueue('borrower');
+    const quiet = uniqueQueue('quiet');
+    // All its answers arrive in the same instant; reading them takes this test runner seconds.
+    await registerStubQueue(busy, { concurrency: 1000, timeoutMs: 30_000 });
+    await registerStubQueue(quiet, { concurrency: 5 });
+    await scriptStub(busy, [{ delayMs: 3_000 }]);
+    const size = isolateBudgetSize(env);
 
-    const outcomes = await fireAtOnce(queueName, MAX_ISOLATE_DISPATCHES + 20);
+    const busyOutcomes = fireAtOnce(busy, size + 20);
+    await expect.poll(async () => (await stubStats(busy)).inFlight, { timeout: 10_000 }).toBe(size);
+    // The busy queue holds the whole budget; the quiet one is under its fair share, so it runs.
+    const quietOutcomes = await fireAtOnce(quiet, 5);
+    expect(quietOutcomes.map((o) => o.outcome)).toEqual(Array(5).fill('completed'));
+    expect((await stubStats(busy)).inFlight).toBe(size);
 
-    expect((await stubStats(queueName)).maxInFlight).toBeLessThanOrEqual(MAX_ISOLATE_DISPATCHES);
+    const outcomes = await busyOutcomes;
+    expect((await stubStats(busy)).maxInFlight).toBe(size);
     const throttled = outcomes.filter((o) => o.outcome === 'throttled');
-    expect(throttled.length).toBeGreaterThanOrEqual(20);
-    for (const outcome of throttled) expect(outcome).toEqual({ outcome: 'throttled', retryAfterMs: OVERLOADED_RETRY_AFTER_MS, reason: 'busy' });
-    expect(outcomes.filter((o) => o.outcome === 'completed').length + throttled.length).toBe(MAX_ISOLATE_DISPATCHES + 20);
+    expect(throttled).toHaveLength(20);
+    for (const outcome of throttled) expect(outcome).toEqual(BUDGET_THROTTLED);
+    expect(outcomes.filter((o) => o.outcome === 'completed')).toHaveLength(size);
+    // The refusals never asked the coordinator; they reached it with the queue's next release.
+    expect((await coordinator(busy).stats()).totals).toMatchObject({ throttledBudget: 20, throttled: 0 });
+    expect((await coordinator(quiet).stats()).totals).toMatchObject({ throttledBudget: 0, completed: 5 });
     // Room comes back: once those calls are done, a dispatch goes through again.
-    expect(await dispatch({ queueName })).toMatchObject({ outcome: 'completed' });
+    expect(await dispatch({ queueName: busy })).toMatchObject({ outcome: 'completed' });
+  });
+
+  it('runs the admitted part of a batch and answers the rest throttled', async () => {
+    const busy = uniqueQueue('batch-borrower');
+    await registerStubQueue(busy, { concurrency: 1000, timeoutMs: 30_000 });
+    await scriptStub(busy, [{ delayMs: 2_000 }]);
+    const size = isolateBudgetSize(env);
+    const held = fireAtOnce(busy, size - 3);
+    await expect.poll(async () => (await stubStats(busy)).inFlight, { timeout: 10_000 }).toBe(size - 3);
+
+    const lines = await dispatchBatch(busy, Array.from({ length: 6 }, (_, i) => ({ jobId: `batch-${i}` })));
+
+    expect(lines).toHaveLength(6);
+    expect(lines.filter((line) => line.outcome === 'completed').map((line) => line.jobId).sort()).toEqual(['batch-0', 'batch-1', 'batch-2']);
+    for (const line of lines.filter((l) => l.outcome !== 'completed')) expect(line).toEqual({ jobId: line.jobId, ...BUDGET_THROTTLED });
+    await held;
   });
 });
 

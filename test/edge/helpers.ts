@@ -115,9 +115,18 @@ export interface QueueStatus {
   inFlight: number;
   limit: number;
   waiting: number;
-  totals: { dispatched: number; completed: number; failedRetryable: number; failedFinal: number; throttled: number; leasesExpired: number };
+  totals: {
+    dispatched: number;
+    completed: number;
+    failedRetryable: number;
+    failedFinal: number;
+    throttled: number;
+    throttledBudget: number;
+    leasesExpired: number;
+  };
   latencyMs: { p50: number | null; p95: number | null };
   lastError: { message: string; status?: number; jobId: string; at: string } | null;
+  budget: { perIsolate: number; held: number; capped: string | null };
   /** Backlog read from Redis; null when the edge cannot reach it (see EdgeStatus.depthError). */
   depth: { waiting: number; active: number; delayed: number; failed: number } | null;
 }

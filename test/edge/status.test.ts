@@ -37,10 +37,32 @@ describe('GET /internal/status', () => {
       inFlight: 0,
       limit: 3,
       waiting: 0,
-      totals: { dispatched: 0, completed: 0, failedRetryable: 0, failedFinal: 0, throttled: 0, leasesExpired: 0 },
+      totals: { dispatched: 0, completed: 0, failedRetryable: 0, failedFinal: 0, throttled: 0, throttledBudget: 0, leasesExpired: 0 },
       latencyMs: { p50: null, p95: null },
       lastError: null,
+      budget: { perIsolate: 256, held: 0, capped: null },
       depth: null,
+    });
+  });
+
+  it("shows what a queue holds of the edge's dispatch budget while its calls run", async () => {
+    const name = uniqueQueue('status');
+    await registerStubQueue(name, { concurrency: 2 });
+    await scriptStub(name, [{ delayMs: 1_500 }]);
+    const running = Promise.all(['a', 'b', 'c'].map((jobId) => dispatch({ queueName: name, jobId })));
+    // Two calls hold slots and the third waits in line: all three hold part of the budget.
+    await expect.poll(async () => (await queueStatus(name))?.budget.held).toBe(3);
+    await running;
+    expect((await queueStatus(name))?.budget.held).toBe(0);
+  });
+
+  it('says plainly when the registered concurrency is above what one isolate runs', async () => {
+    const name = uniqueQueue('status');
+    await registerStubQueue(name, { concurrency: 300 });
+    expect((await queueStatus(name))?.budget).toEqual({
+      perIsolate: 256,
+      held: 0,
+      capped: expect.stringMatching(/concurrency 300 is above .*256 per isolate \(ISOLATE_DISPATCH_BUDGET\)/),
     });
   });
 

@@ -35,11 +35,13 @@ export interface ReportInput {
   jobsAdded: number;
   duplicateAdds: number;
   elapsedMs: number;
+  /** The noisy neighbour's figures, when the run had one. */
+  noisy?: { name: string; concurrency: number; callMs: number; calls: number; peak: number };
 }
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
-export const buildReport = ({ reconciliation: r, feature, limits, queues, faults, jobsAdded, duplicateAdds, elapsedMs }: ReportInput): SoakReport => {
+export const buildReport = ({ reconciliation: r, feature, limits, queues, faults, jobsAdded, duplicateAdds, elapsedMs, noisy }: ReportInput): SoakReport => {
   const { total } = r;
   const checks: Check[] = [
     { name: 'jobs not ended as their seed dictates', value: total.wrong, ok: total.wrong === 0 },
@@ -80,6 +82,9 @@ export const buildReport = ({ reconciliation: r, feature, limits, queues, faults
     `jobs added ${jobsAdded} (${duplicateAdds} re-adds of a custom id, expected to dedup) → ${total.expected} unique jobs; run ${seconds(elapsedMs)} s`,
     `throughput ${throughput} jobs/s (first add → last finish); enqueue → finished p50 ${p50} ms, p99 ${p99} ms`,
     `stalled (taken over after a kill or lost lock): once ${r.stalledOnce}, more than once ${r.stalledMore}`,
+    ...(noisy
+      ? [`noisy queue ${noisy.name} (not reconciled, not in the figures above): concurrency ${noisy.concurrency}, ${noisy.calls} calls of ${seconds(noisy.callMs)} s, peak ${noisy.peak} in flight`]
+      : []),
     '',
     renderTable(['fate', 'expected', 'completed', 'failed', 'as seed says', 'wrong', 'lost', 'stuck', 'extra calls (interrupted)', 'extra calls (unexplained)', 'p50 ms', 'p99 ms'], fateRows),
     '',

@@ -7,6 +7,7 @@ import { teardown } from '../support/teardown.ts';
 import { sleep } from '../support/wait.ts';
 import { FaultSchedule } from './faults.ts';
 import { LimitTimeline } from './limits.ts';
+import { NOISY_CONCURRENCY, NoisyQueue } from './noisy-queue.ts';
 import { planSoak, type QueuePlan } from './plan.ts';
 import { Producer } from './producer.ts';
 import { Progress } from './progress.ts';
@@ -32,6 +33,8 @@ export interface SoakOptions {
    * still unfinished when none has finished for this long are stuck.
    */
   drainIdleMs: number;
+  /** Adds a queue that keeps its 200 slots full of calls this long all along (noisy-queue.ts). */
+  noisyCallMs?: number;
   log: (line: string) => void;
 }
 
@@ -55,7 +58,7 @@ const drain = async (redis: Redis, queues: QueuePlan[], expected: () => number, 
   }
 };
 
-export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, log }: SoakOptions): Promise<SoakReport> => {
+export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, noisyCallMs, log }: SoakOptions): Promise<SoakReport> => {
   const plan = planSoak({ seed, jobs, queues, maxDelayMs: Math.min(MAX_JOB_DELAY_MS, Math.round(addWindowMs * DELAY_SHARE)) });
   const names = plan.queues.map((queue) => queue.name);
   const limits = new LimitTimeline(plan.queues.map((queue) => [queue.name, queue.concurrency]));
@@ -65,8 +68,13 @@ export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, lo
   const monitorRedis = quietClient(services.redis);
   const producer = new Producer(producerRedis, plan);
   let progress: Progress | undefined;
+  let noisy: NoisyQueue | undefined;
   try {
     await Promise.all(plan.queues.map((queue) => services.edge.putRegistration(queue.name, { endpoint: services.feature.url, ...queue.registration })));
+    if (noisyCallMs !== undefined) {
+      noisy = await NoisyQueue.start({ edge: services.edge, connection: producerRedis, tag: (seed >>> 0).toString(36), callMs: noisyCallMs });
+      log(`noisy queue ${noisy.name}: concurrency ${NOISY_CONCURRENCY}, every call ${noisyCallMs / 1000} s`);
+    }
     await services.startBridge(BRIDGE_IDS.main, names);
     const faults = new FaultSchedule({
       services,
@@ -111,14 +119,16 @@ export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, lo
       jobsAdded: producer.added,
       duplicateAdds: producer.duplicateAdds,
       elapsedMs,
+      ...(noisy ? { noisy: { name: noisy.name, concurrency: NOISY_CONCURRENCY, callMs: noisy.callMs, ...noisy.stats() } } : {}),
     });
   } finally {
     await teardown(
       () => progress?.stop(),
       () => producer.close(),
+      () => services.close(),
+      () => noisy?.close(),
       () => producerRedis.disconnect(),
       () => monitorRedis.disconnect(),
-      () => services.close(),
     );
   }
 };

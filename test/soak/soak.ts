@@ -5,8 +5,11 @@
 //   --seed N        reproduces a run's jobs and fates (default: random, printed)
 //   --rate R        jobs added per second; the faults spread over the adds (default 40)
 //   --drain S       then, jobs unfinished after S seconds without any job finishing are stuck (default 60)
+//   --noisy         plus a queue of concurrency 200 kept full of slow calls all along (not reconciled)
+//   --noisy-call-s S  how long each of its calls takes (default 60)
 
 import { parseArgs } from 'node:util';
+import { DEFAULT_NOISY_CALL_MS } from './noisy-queue.ts';
 import { runSoak } from './run-soak.ts';
 
 /**
@@ -26,6 +29,8 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     rate: { type: 'string' },
     drain: { type: 'string' },
+    noisy: { type: 'boolean', default: false },
+    'noisy-call-s': { type: 'string' },
   },
 });
 const jobs = Number(values.jobs);
@@ -34,7 +39,7 @@ const drainS = values.drain ? Number(values.drain) : DRAIN_IDLE_S;
 const seed = values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-const report = await runSoak({ jobs, queues: Number(values.queues), seed, addWindowMs: windowS * 1000, drainIdleMs: drainS * 1000, log });
+const report = await runSoak({ jobs, queues: Number(values.queues), seed, addWindowMs: windowS * 1000, drainIdleMs: drainS * 1000, noisyCallMs: values.noisy ? Number(values['noisy-call-s'] ?? DEFAULT_NOISY_CALL_MS / 1000) * 1000 : undefined, log });
 console.log(`\n${report.text}\n`);
 console.log(report.ok ? 'soak passed' : `soak FAILED (seed ${seed})`);
 process.exit(report.ok ? 0 : 1);

@@ -76,6 +76,7 @@ const emptyTotals = (): QueueStats['totals'] => ({
   failedRetryable: 0,
   failedFinal: 0,
   throttled: 0,
+  throttledBudget: 0,
   leasesExpired: 0,
 });
 
@@ -223,12 +224,17 @@ export class QueueCoordinator extends DurableObject<Env> {
     return { status: 'granted', grants };
   }
 
-  /** Gives the slot back and records how the dispatch ended. Unknown lease ids (expired) only count. */
-  async release(leaseId: string, report: ReleaseReport): Promise<void> {
-    await this.releaseMany([{ leaseId, report }]);
+  /**
+   * Gives the slot back and records how the dispatch ended. Unknown lease ids (expired) only count.
+   * `budgetRefused`: this queue's dispatches the calling isolate refused for its budget since its
+   * last release, counted here because this call happens anyway (the refusals never reach us).
+   */
+  async release(leaseId: string, report: ReleaseReport, budgetRefused = 0): Promise<void> {
+    await this.releaseMany([{ leaseId, report }], budgetRefused);
   }
 
-  async releaseMany(releases: Release[]): Promise<void> {
+  async releaseMany(releases: Release[], budgetRefused = 0): Promise<void> {
+    this.#totals.throttledBudget += budgetRefused;
     const released: string[] = [];
     for (const { leaseId, report } of releases) {
       if (this.#leases.delete(leaseId)) released.push(leaseKey(leaseId));

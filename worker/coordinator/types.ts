@@ -94,7 +94,10 @@ export interface QueueStats {
     completed: number;
     failedRetryable: number;
     failedFinal: number;
+    /** Refused by the queue's own limit, a pause or the feature. */
     throttled: number;
+    /** Refused by an edge isolate's dispatch budget, past the queue's fair share of it (never asked here). */
+    throttledBudget: number;
     leasesExpired: number;
   };
   latencyMs: { p50: number | null; p95: number | null };

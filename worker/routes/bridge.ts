@@ -13,7 +13,7 @@ import {
 import { endpointPolicy } from '../config.ts';
 import type { SlotAnswer } from '../coordinator/types.ts';
 import { featureSigner } from '../dispatch/feature-signer.ts';
-import { enterDispatches, leaveDispatches, OVERLOADED_RETRY_AFTER_MS } from '../dispatch/isolate-load.ts';
+import { budgetThrottled, featureDuration, isolateBudget } from '../dispatch/isolate-load.ts';
 import { isRefusal, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
@@ -26,8 +26,6 @@ import { listRegistrations, registrationsEtag } from '../registry.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;
-
-const OVERLOADED: DispatchOutcome = { outcome: 'throttled', retryAfterMs: OVERLOADED_RETRY_AFTER_MS, reason: 'busy' };
 
 const ndjson = (body: BodyInit): Response => new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
 
@@ -51,37 +49,46 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const job = parsed.value;
     const signer = await featureSigner(c.env, job.queueName);
     const policy = endpointPolicy(c.env, c.req.url);
-    if (!enterDispatches(1)) return c.json<DispatchOutcome>(OVERLOADED);
+    const budget = isolateBudget(c.env);
+    if (budget.admit(job.queueName, 1) === 0) return c.json<DispatchOutcome>(budgetThrottled(budget, job.queueName));
+    let outcome: DispatchOutcome | undefined;
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
       const slot = await coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, signature: c.get('signature') });
       if (slot.status === 'replayed') throw new ReplayedError();
-      return c.json(await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report), policy));
+      outcome = await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report, budget.takeRefused(job.queueName)), policy);
+      return c.json(outcome);
     } finally {
-      leaveDispatches(1);
+      budget.leave(job.queueName, 1, featureDuration(outcome));
     }
   })
   .post('/dispatch/batch', bridgeAuth(MAX_BATCH_BODY_BYTES), refuseReplays, async (c) => {
     const rawBody = c.get('rawBody');
     const parsed = parseDispatchBatch(parseJsonBody(c, rawBody), rawBody.length);
     if (!parsed.ok) throw new ValidationError(parsed.errors);
-    const { queueName, jobs, refused } = parsed.value;
+    const { queueName, jobs: offered, refused } = parsed.value;
     const refusedLines = refused.map((refusal) => lineOf({ jobId: refusal.jobId, ...refusedOutcome(refusal) })).join('');
-    if (jobs.length === 0) return ndjson(refusedLines);
+    if (offered.length === 0) return ndjson(refusedLines);
     const signer = await featureSigner(c.env, queueName);
     const policy = endpointPolicy(c.env, c.req.url);
-    if (!enterDispatches(jobs.length)) return ndjson(refusedLines + jobs.map((job) => lineOf({ jobId: job.jobId, ...OVERLOADED })).join(''));
+    const budget = isolateBudget(c.env);
+    // The first `admitted` jobs run; the rest are answered at once, uncharged.
+    const admitted = budget.admit(queueName, offered.length);
+    const overBudget = budgetThrottled(budget, queueName);
+    const answeredNow = refusedLines + offered.slice(admitted).map((job) => lineOf({ jobId: job.jobId, ...overBudget })).join('');
+    if (admitted === 0) return ndjson(answeredNow);
+    const jobs = offered.slice(0, admitted);
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const attempts = jobs.map(({ jobId, attemptsMade }) => ({ jobId, attemptsMade }));
     const first = await coordinator.acquireMany(attempts, c.get('signature')).catch((error: unknown) => {
-      leaveDispatches(jobs.length);
+      budget.leave(queueName, admitted);
       throw error;
     });
     if (first.status === 'replayed') {
-      leaveDispatches(jobs.length);
+      budget.leave(queueName, admitted);
       throw new ReplayedError();
     }
-    const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch));
+    const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch, budget.takeRefused(queueName)));
     const slotFor = (job: DispatchRequest, index: number): Promise<SlotAnswer> | SlotAnswer => {
       if (first.status !== 'granted') return first;
       return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS });
@@ -90,17 +97,19 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     const encoder = new TextEncoder();
-    const written = refusedLines ? writer.write(encoder.encode(refusedLines)) : Promise.resolve();
     const work = Promise.all([
-      written,
+      answeredNow ? writer.write(encoder.encode(answeredNow)) : undefined,
       ...jobs.map(async (job, index) => {
-        const outcome = await runJob(job, await slotFor(job, index), signer, releases.release, policy);
-        await writer.write(encoder.encode(lineOf({ jobId: job.jobId, ...outcome })));
+        let outcome: DispatchOutcome | undefined;
+        try {
+          outcome = await runJob(job, await slotFor(job, index), signer, releases.release, policy);
+          await writer.write(encoder.encode(lineOf({ jobId: job.jobId, ...outcome })));
+        } finally {
+          // Each job gives its part of the budget back as it ends, not when the batch's slowest does.
+          budget.leave(queueName, 1, featureDuration(outcome));
+        }
       }),
-    ]).finally(() => {
-      leaveDispatches(jobs.length);
-      return writer.close();
-    });
+    ]).finally(() => writer.close());
     c.executionCtx.waitUntil(work.catch((error: unknown) => console.error('batch dispatch failed', { queue: queueName, error: String(error) })));
     return ndjson(readable);
   })

@@ -2,17 +2,20 @@
 
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
+import { budgetStatus } from '../dispatch/budget-status.ts';
+import { isolateBudgetSize } from '../dispatch/isolate-load.ts';
 import { queueDepthsFor } from '../enqueue/depth.ts';
 import { adminAuth } from '../middleware/admin-auth.ts';
 import { listRegistrations } from '../registry.ts';
 
 export const statusRoutes = new Hono<AppEnv>().get('/', adminAuth, async (c) => {
   const registrations = await listRegistrations(c.env.REGISTRATIONS);
+  const perIsolate = isolateBudgetSize(c.env);
   const [queues, bridges, depth] = await Promise.all([
     Promise.all(
       registrations.map(async (registration) => {
         const { registration: current, ...figures } = await c.env.QUEUE_COORDINATOR.getByName(registration.name).stats();
-        return { name: registration.name, registration: current ?? registration, ...figures };
+        return { name: registration.name, registration: current ?? registration, ...figures, budget: budgetStatus(figures, perIsolate) };
       }),
     ),
     c.env.BRIDGE_MONITOR.getByName('default').summary(),
