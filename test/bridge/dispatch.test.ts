@@ -1,7 +1,7 @@
 // Outcome mapping end to end: plain BullMQ producer → Redis → bridge → real edge (workerd) →
 // feature stub, and back into BullMQ's bookkeeping.
 
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
@@ -14,7 +14,6 @@ const RETRY: RegistrationInput['retry'] = { attempts: 3, backoff: { type: 'expon
 
 let stack: TestStack;
 let bridge: Bridge;
-const queues: Queue[] = [];
 
 beforeAll(async () => {
   stack = await TestStack.start();
@@ -22,19 +21,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(queues.map((queue) => queue.close()));
   await bridge?.close();
   await stack?.close();
 });
 
 /** A fresh queue registered at the edge, once this bridge runs a worker for it. */
-const registerQueue = async (label: string, input: RegistrationInput = {}): Promise<Queue> => {
-  const name = await stack.register(label, { retry: RETRY, ...input });
-  await waitFor(async () => (await bridge.status()).workers.some((w) => w.queue === name && w.running), { what: `a worker for ${name}` });
-  const queue = new Queue(name, { connection: stack.connection });
-  queues.push(queue);
-  return queue;
-};
+const registerQueue = (label: string, input: RegistrationInput = {}): Promise<Queue> => stack.registerRunning(label, { retry: RETRY, ...input }, bridge);
 
 const runOne = async (queue: Queue, data: unknown) => {
   const added = await queue.add('job', data);

@@ -2,18 +2,16 @@
 // once, not retried, with a reason naming the rule, and the jobs behind it on the same queue still
 // run. Also what a failed or completed job keeps: bounded text, no stack of ours.
 
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
-import { waitFor } from '../support/wait.ts';
 
 const RETRY = { attempts: 3, backoff: { type: 'fixed' as const, delayMs: 50, maxDelayMs: 50, jitter: 0 } };
 
 let stack: TestStack;
 let bridge: Bridge;
-const queues: Queue[] = [];
 
 beforeAll(async () => {
   stack = await TestStack.start();
@@ -21,19 +19,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(queues.map((queue) => queue.close()));
   await bridge?.close();
   await stack?.close();
 });
 
 /** One worker slot, so a job that looped or held its queue off would visibly hold the next one back. */
-const registerQueue = async (label: string): Promise<Queue> => {
-  const name = await stack.register(label, { concurrency: 1, retry: RETRY });
-  await waitFor(async () => (await bridge.status()).workers.some((w) => w.queue === name && w.running), { what: `a worker for ${name}` });
-  const queue = new Queue(name, { connection: stack.connection });
-  queues.push(queue);
-  return queue;
-};
+const registerQueue = (label: string): Promise<Queue> => stack.registerRunning(label, { concurrency: 1, retry: RETRY }, bridge);
 
 const deep = (levels: number): unknown => {
   let value: unknown = 'leaf';

@@ -2,9 +2,9 @@
 // helpers every such file needs (a uniquely named registration, waiting for jobs to finish).
 
 import { randomUUID } from 'node:crypto';
-import { Job, type Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RegistrationInput } from '../../src/protocol.ts';
+import type { BridgeWorkerStatus, RegistrationInput } from '../../src/protocol.ts';
 import { EdgeServer } from './edge.ts';
 import { FeatureStub } from './feature-stub.ts';
 import { RedisServer } from './redis.ts';
@@ -19,6 +19,7 @@ export class TestStack {
   readonly stub: FeatureStub;
   /** The test's own client (producers, inspection); closed with the stack. */
   readonly connection: Redis;
+  readonly #queues: Queue[] = [];
 
   private constructor(redis: RedisServer, edge: EdgeServer, stub: FeatureStub) {
     this.redis = redis;
@@ -43,7 +44,17 @@ export class TestStack {
     return name;
   }
 
+  /** Registers a queue as `register` does and resolves once `bridge` runs a worker for it: a producer's Queue, closed with the stack. */
+  async registerRunning(label: string, input: RegistrationInput, bridge: { status(): Promise<{ workers: BridgeWorkerStatus[] }> }): Promise<Queue> {
+    const name = await this.register(label, input);
+    await waitFor(async () => (await bridge.status()).workers.some((w) => w.queue === name && w.running), { what: `a worker for ${name}` });
+    const queue = new Queue(name, { connection: this.connection });
+    this.#queues.push(queue);
+    return queue;
+  }
+
   async close(): Promise<void> {
+    await Promise.all(this.#queues.map((queue) => queue.close()));
     this.connection.disconnect();
     await Promise.all([this.edge.close(), this.stub.close(), this.redis.close()]);
   }
