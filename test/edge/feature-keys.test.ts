@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { queueKey } from '../../src/feature-keys.ts';
 import { SignatureVerifier } from '../../src/signing.ts';
 import { app } from '../../worker/app.ts';
-import { bridgeSignature, dispatch, EDGE, registerStubQueue, stubRequests, uniqueQueue } from './helpers.ts';
+import { adminFetch, bridgeSignature, dispatch, EDGE, registerStubQueue, stubRequests, uniqueQueue } from './helpers.ts';
 
 const NEXT_SECRET = 'the-next-feature-signing-secret';
 
@@ -45,5 +45,35 @@ describe('feature call signatures', () => {
     expect(await verifies(await queueKey(env.FEATURE_SIGNING_SECRET, queueName), header, call.rawBody)).toBe(true);
     expect(await verifies(await queueKey(NEXT_SECRET, queueName), header, call.rawBody)).toBe(true);
     expect(await verifies(await queueKey('a-secret-nobody-has', queueName), header, call.rawBody)).toBe(false);
+  });
+});
+
+describe('GET /admin/registrations/:name/keys', () => {
+  it("answers the queue's key to the admin token, and the next key too while FEATURE_SIGNING_SECRET_NEXT is set", async () => {
+    const queueName = uniqueQueue('keys');
+    await registerStubQueue(queueName);
+    const response = await adminFetch(`/admin/registrations/${queueName}/keys`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(await response.json()).toEqual({ key: await queueKey(env.FEATURE_SIGNING_SECRET, queueName) });
+
+    const rotating = await app.request(
+      `${EDGE}/admin/registrations/${queueName}/keys`,
+      { headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}` } },
+      { ...env, FEATURE_SIGNING_SECRET_NEXT: NEXT_SECRET },
+    );
+    expect(await rotating.json()).toEqual({ key: await queueKey(env.FEATURE_SIGNING_SECRET, queueName), nextKey: await queueKey(NEXT_SECRET, queueName) });
+  });
+
+  it('refuses without the admin token (401) and answers 404 for a queue that is not registered', async () => {
+    const queueName = uniqueQueue('keys-refused');
+    await registerStubQueue(queueName);
+    const unauthorised = await adminFetch(`/admin/registrations/${queueName}/keys`, {}, 'not-the-admin-token');
+    expect(unauthorised.status).toBe(401);
+    expect(await unauthorised.text()).not.toMatch(/[0-9a-f]{64}/);
+
+    const unknown = await adminFetch(`/admin/registrations/${uniqueQueue('keys-unknown')}/keys`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 });

@@ -2,9 +2,10 @@
 // coordinator, which checks If-Match against the authoritative version and updates KV after.
 
 import { Hono, type Context } from 'hono';
+import { queueKey } from '../../src/feature-keys.ts';
 import { MAX_CONTROL_BODY_BYTES, type Registration } from '../../src/protocol.ts';
 import { checkRegistrationInput, isValidQueueName, queueNameError } from '../../src/registration.ts';
-import { endpointPolicy, registrationDefaults } from '../config.ts';
+import { endpointPolicy, registrationDefaults, rotatingSecret } from '../config.ts';
 import type { WriteRegistrationRequest } from '../coordinator/types.ts';
 import type { AppEnv } from '../env.ts';
 import { NotFoundError, PreconditionFailedError, StoreUnavailableError, ValidationError } from '../errors.ts';
@@ -66,6 +67,16 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!registration) throw notRegistered(name);
     c.header('ETag', etagOf(registration));
     return c.json(registration);
+  })
+  // Operators hold ADMIN_TOKEN, not the platform secret: this derives one queue's feature key(s)
+  // for them to hand to the team that owns the queue; never for a queue that is not registered.
+  .get('/registrations/:name/keys', async (c) => {
+    const name = queueName(c);
+    const secret = rotatingSecret(c.env, 'FEATURE_SIGNING_SECRET');
+    if (!(await c.env.QUEUE_COORDINATOR.getByName(name).getRegistration())) throw notRegistered(name);
+    const [key, nextKey] = await Promise.all([queueKey(secret.current, name), secret.next === undefined ? undefined : queueKey(secret.next, name)]);
+    c.header('Cache-Control', 'no-store');
+    return c.json(nextKey === undefined ? { key } : { key, nextKey });
   })
   .put('/registrations/:name', (c) => write(c, 'replace'))
   .patch('/registrations/:name', (c) => write(c, 'merge'))

@@ -1,0 +1,56 @@
+// What `queues apply` would change: each file entry against the edge's registration, field by
+// field. The file states the fields it manages; a field it leaves out is left as the edge has it
+// (applied as a PATCH), so a seed entry with only concurrency and timeout keeps the retry policy.
+
+import type { Registration } from '../../protocol.ts';
+import { flatten } from '../output.ts';
+import type { DesiredRegistration } from './registration-file.ts';
+
+export interface FieldChange {
+  field: string;
+  from?: unknown;
+  to: unknown;
+}
+
+export type Change =
+  | { action: 'create'; name: string; input: DesiredRegistration['input']; fields: FieldChange[] }
+  | { action: 'update'; name: string; input: DesiredRegistration['input']; version: number; fields: FieldChange[] }
+  | { action: 'unchanged'; name: string }
+  /** The entry was edited from a version the edge no longer has: never written over. */
+  | { action: 'conflict'; name: string; fileVersion: number; edgeVersion: number | null }
+  | { action: 'delete'; name: string; version: number }
+  /** At the edge, not in the file, and no --prune. */
+  | { action: 'keep'; name: string };
+
+export type WriteChange = Extract<Change, { action: 'create' | 'update' | 'delete' }>;
+
+export const isWrite = (change: Change): change is WriteChange => change.action === 'create' || change.action === 'update' || change.action === 'delete';
+
+const fieldChanges = (entry: DesiredRegistration, current?: Registration): FieldChange[] => {
+  const currentFields = new Map(current ? flatten(current as unknown as Record<string, unknown>) : []);
+  return flatten(entry.input as Record<string, unknown>)
+    .filter(([field, to]) => !current || currentFields.get(field) !== to)
+    .map(([field, to]) => (current ? { field, from: currentFields.get(field), to } : { field, to }));
+};
+
+const planEntry = (entry: DesiredRegistration, current: Registration | undefined): Change => {
+  if (entry.version !== undefined && entry.version !== current?.version) {
+    return { action: 'conflict', name: entry.name, fileVersion: entry.version, edgeVersion: current?.version ?? null };
+  }
+  if (!current) return { action: 'create', name: entry.name, input: entry.input, fields: fieldChanges(entry) };
+  const fields = fieldChanges(entry, current);
+  return fields.length === 0 ? { action: 'unchanged', name: entry.name } : { action: 'update', name: entry.name, input: entry.input, version: current.version, fields };
+};
+
+/** One change per queue in the file or at the edge, sorted by name. */
+export const planApply = (desired: DesiredRegistration[], current: Registration[], { prune }: { prune: boolean }): Change[] => {
+  const atEdge = new Map(current.map((registration) => [registration.name, registration]));
+  const inFile = new Set(desired.map((entry) => entry.name));
+  const changes: Change[] = [
+    ...desired.map((entry) => planEntry(entry, atEdge.get(entry.name))),
+    ...current
+      .filter((registration) => !inFile.has(registration.name))
+      .map((registration): Change => (prune ? { action: 'delete', name: registration.name, version: registration.version } : { action: 'keep', name: registration.name })),
+  ];
+  return changes.sort((a, b) => a.name.localeCompare(b.name));
+};
