@@ -22,7 +22,7 @@ const STOP_TIMEOUT_S = GRACE_MS / 1000 + 10;
 const IN_FLIGHT_CALL_MS = 3_000;
 /** A configuration error is reported before any connection is tried: no retry loop, no waiting. */
 const CONFIG_ERROR_EXIT_MS = 10_000;
-const MB = 1024 * 1024;
+const MIB = 1024 * 1024;
 const PODMAN_LOG_LINE = /^time="[^"]+" level=\w+ msg=/;
 
 let stack: TestStack;
@@ -84,7 +84,7 @@ it(`serves ${IDLE_QUEUES} idle queues, and reports the image size and the contai
   const { pid } = await containerState();
   const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   const imageBytes = Number(await podmanOk(['image', 'inspect', '--format', '{{.Size}}', IMAGE]));
-  console.log(`bridge image ${IMAGE}: ${(imageBytes / MB).toFixed(0)} MB; container RSS with ${IDLE_QUEUES} idle queues: ${(rssKb / 1024).toFixed(0)} MB`);
+  console.log(`bridge image ${IMAGE}: ${(imageBytes / MIB).toFixed(0)} MiB; container RSS with ${IDLE_QUEUES} idle queues: ${(rssKb / 1024).toFixed(0)} MiB`);
   expect(rssKb).toBeGreaterThan(0);
 });
 
