@@ -1,25 +1,36 @@
 # syntax=docker/dockerfile:1
 # The bridge tier (bridge/ plus the shared src/). Node 24 runs the TypeScript as it is (type
 # stripping), so there is no build step: production dependencies, sources, non-root, done.
+#
+# BASE_IMAGE is the official Node 24 slim image in production. Offline, scripts/container-build.sh
+# passes the local stand-in from scripts/container-base.sh (Debian minbase + the same Node + npm,
+# the same `node` user), so the two images differ only in this base layer.
+ARG BASE_IMAGE=docker.io/library/node:24-slim
 
-FROM node:24-slim AS deps
+FROM ${BASE_IMAGE} AS deps
+# Extra CAs for npm (a TLS-inspecting proxy in front of the registry): scripts/container-build.sh
+# passes the host's NODE_EXTRA_CA_CERTS when set. Only this stage sees it; it is not shipped.
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:24-slim
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production PORT=3019
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bridge ./bridge
 COPY src ./src
+# Code stays root-owned: the process can read it, not change it.
 USER node
 EXPOSE 3019
 # SIGTERM drains in-flight jobs for BRIDGE_SHUTDOWN_GRACE_MS (default 25 s): give the container at
-# least that plus a few seconds before SIGKILL (docker stop -t 30, terminationGracePeriodSeconds).
+# least that plus a few seconds before SIGKILL (docker stop -t 30, podman stop -t 30,
+# terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3019) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Exec form: node is PID 1 and receives SIGTERM itself.
-CMD ["node", "bridge/main.ts"]
+# Exec form, and the entrypoint rather than the base's own (node:24-slim's is a shell script): node
+# is PID 1 on either base and receives SIGTERM itself.
+ENTRYPOINT ["node", "bridge/main.ts"]
