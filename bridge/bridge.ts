@@ -8,9 +8,10 @@ import { describeRedis, type BridgeConfig } from './config.ts';
 import { EdgeClient, EdgeRequestError, type EdgeCallResult } from './edge-client.ts';
 import type { BridgeEvents } from './events.ts';
 import { buildHealthReport, EdgeHealth, type HealthReport } from './health.ts';
-import { createHttpApp, type StatusReport } from './http-app.ts';
+import { createHttpApp, type MetricsExposition, type StatusReport } from './http-app.ts';
 import { listen, type HttpServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { BridgeMetrics } from './metrics.ts';
 import { Periodic } from './periodic.ts';
 import { createRedisConnection, probeRedis } from './redis.ts';
 import { RegistrationSync } from './registration-sync.ts';
@@ -37,6 +38,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   readonly #logger: Logger;
   readonly #startedAt = new Date();
   readonly #edgeHealth = new EdgeHealth();
+  readonly #metrics: BridgeMetrics;
   #runtime?: Runtime;
   #redisUp?: boolean;
   #starting?: Promise<void>;
@@ -46,6 +48,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     super();
     this.config = config;
     this.#logger = logger;
+    this.#metrics = new BridgeMetrics(config.bridgeId);
   }
 
   /** Where the HTTP server listens (after start). */
@@ -89,6 +92,14 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     return { workers };
   }
 
+  async metrics(): Promise<MetricsExposition> {
+    // Read in the same tick as status() reads the runners, so both list the same queues.
+    const limits = new Map(this.#runtime?.pool.runners().map((runner) => [runner.name, runner.limit]));
+    const { workers } = await this.status();
+    const queues = workers.map(({ queue, counts }) => ({ queue, counts, limit: limits.get(queue) ?? 0 }));
+    return { contentType: this.#metrics.contentType, text: await this.#metrics.text(queues) };
+  }
+
   async #start(): Promise<void> {
     const { config } = this;
     const redis = createRedisConnection(config.redis, `queue-worker-bridge:${config.bridgeId}`);
@@ -99,11 +110,11 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       bridgeId: config.bridgeId,
       onResult: (result) => this.#onEdgeResult(result),
     });
-    const pool = new WorkerPool({ connection: redis, config, edge, events: this, logger: this.#logger });
+    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, logger: this.#logger });
     const sync = new RegistrationSync({ edge, pool, defaults: config.registrationDefaults, logger: this.#logger });
     const syncLoop = new Periodic(() => sync.syncOnce(), config.syncIntervalMs, (error) => this.#onLoopError('registration sync', error));
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
-    const server = await listen(createHttpApp(this, this.#logger), config.port, config.host).catch((error: unknown) => {
+    const server = await listen(createHttpApp(this, this.#logger, config.opsTokens), config.port, config.host).catch((error: unknown) => {
       redis.disconnect();
       edge.close();
       throw new Error(`could not listen on ${config.host}:${config.port}`, { cause: error });

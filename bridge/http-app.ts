@@ -1,27 +1,39 @@
-// The bridge's HTTP surface on PORT: health for orchestrators, worker status for operators.
+// The bridge's HTTP surface on PORT: health for orchestrators, worker status and metrics for operators.
 
 import { Hono } from 'hono';
 import type { BridgeWorkerStatus, ErrorBody } from '../src/protocol.ts';
+import type { OpsTokens } from './config.ts';
 import type { HealthReport } from './health.ts';
 import type { Logger } from './logger.ts';
+import { requireOps } from './ops/auth.ts';
 import { HttpError } from './ops/errors.ts';
 
 export interface StatusReport {
   workers: BridgeWorkerStatus[];
 }
 
+export interface MetricsExposition {
+  contentType: string;
+  text: string;
+}
+
 export interface HttpAppSource {
   health(): Promise<HealthReport>;
   status(): Promise<StatusReport>;
+  metrics(): Promise<MetricsExposition>;
 }
 
-export const createHttpApp = (source: HttpAppSource, logger: Logger): Hono => {
+export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: OpsTokens): Hono => {
   const app = new Hono()
     .get('/health', async (c) => {
       const report = await source.health();
       return c.json(report, report.status === 'down' ? 503 : 200);
     })
-    .get('/internal/status', async (c) => c.json(await source.status()));
+    .get('/internal/status', async (c) => c.json(await source.status()))
+    .get('/metrics', requireOps(opsTokens, 'read'), async (c) => {
+      const { contentType, text } = await source.metrics();
+      return c.body(text, 200, { 'Content-Type': contentType });
+    });
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     if (error instanceof HttpError) {

@@ -20,6 +20,7 @@ import { truncateUtf8 } from '../src/text.ts';
 import type { Dispatcher } from './dispatch-batcher.ts';
 import type { Logger } from './logger.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
+import type { TryOutcome } from './try-outcome.ts';
 
 /** Longest the edge may hold a dispatch for a slot (its DISPATCH_MAX_WAIT_MS) plus network slack. */
 const EDGE_DISPATCH_OVERHEAD_MS = 7_000;
@@ -86,13 +87,15 @@ export interface ProcessorContext {
   resultMaxBytes: number;
   /** The job's data as Redis holds it (JSON text), or null when it is gone. */
   storedData: (jobId: string) => Promise<string | null>;
+  /** Told every try's outcome (metrics); must not throw or call Redis, it runs once per try. */
+  onOutcome?: (job: Job, tried: TryOutcome) => void;
   logger: Logger;
 }
 
 const clampHoldOff = (ms: number): number => Math.min(Math.max(Math.round(ms), MIN_HOLD_OFF_MS), MAX_HOLD_OFF_MS);
 
 export const createProcessor = (context: ProcessorContext) => {
-  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, logger } = context;
+  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, onOutcome, logger } = context;
 
   const requeue = async (holdOffMs: number): Promise<never> => {
     await holdOff(holdOffMs);
@@ -112,6 +115,7 @@ export const createProcessor = (context: ProcessorContext) => {
     };
     const problem = await dispatchProblem(request, () => context.storedData(request.jobId));
     if (problem) {
+      onOutcome?.(job, { outcome: 'undispatchable' });
       logger.warn('job cannot be dispatched; failed without retrying', { jobId: job.id, problem });
       throw finalFailure(`job cannot be dispatched: ${problem}`);
     }
@@ -124,12 +128,14 @@ export const createProcessor = (context: ProcessorContext) => {
     } catch (error) {
       // Shutting down: hand the job straight back to waiting for the next bridge.
       if (shutdown.aborted) throw new RateLimitError();
+      onOutcome?.(job, { outcome: 'edge_fault' });
       const delayMs = faults.next();
       // Debug only: the edge going down is logged once, as a health change, not once per job.
       logger.debug('edge fault; job requeued without charging an attempt', { jobId: job.id, holdOffMs: delayMs, error });
       return requeue(delayMs);
     }
     faults.reset();
+    onOutcome?.(job, outcome);
     switch (outcome.outcome) {
       case 'completed':
         return storableResult(outcome.result, resultMaxBytes);

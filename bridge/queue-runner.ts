@@ -9,6 +9,7 @@ import type { BridgeConfig, Retention } from './config.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { BridgeEmitter, WorkerStopReason } from './events.ts';
 import type { Logger } from './logger.ts';
+import type { BridgeMetrics } from './metrics.ts';
 import { DispatchBatcher } from './dispatch-batcher.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError } from './redis.ts';
@@ -33,6 +34,7 @@ export interface RunnerContext {
   config: RunnerConfig;
   edge: EdgeClient;
   events: BridgeEmitter;
+  metrics: BridgeMetrics;
   logger: Logger;
 }
 
@@ -64,6 +66,11 @@ export class QueueRunner {
   update(registration: Registration): void {
     this.#registration = registration;
     this.#enqueueChange();
+  }
+
+  /** The registration's concurrency: the global limit, whatever this bridge's own worker runs. */
+  get limit(): number {
+    return this.#registration.concurrency;
   }
 
   status(): BridgeWorkerStatus {
@@ -117,7 +124,7 @@ export class QueueRunner {
   }
 
   #startWorker(concurrency: number): void {
-    const { connection, config, edge, events } = this.#context;
+    const { connection, config, edge, events, metrics } = this.#context;
     const processor = createProcessor({
       queueName: this.name,
       edge: new DispatchBatcher(this.name, edge),
@@ -127,6 +134,7 @@ export class QueueRunner {
       faults: this.#faults,
       shutdown: this.#shutdown.signal,
       resultMaxBytes: config.resultMaxBytes,
+      onOutcome: (job, tried) => metrics.record(job, tried),
       logger: this.#logger,
     });
     const worker = new Worker(this.name, processor, {
