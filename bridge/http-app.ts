@@ -15,13 +15,15 @@ export interface HttpAppSource {
   status(): Promise<StatusReport>;
 }
 
-export const createHttpApp = (source: HttpAppSource, logger: Logger): Hono => {
+/** `ops`: the operations routes, mounted under /ops. */
+export const createHttpApp = (source: HttpAppSource, logger: Logger, ops?: Hono): Hono => {
   const app = new Hono()
     .get('/health', async (c) => {
       const report = await source.health();
       return c.json(report, report.status === 'down' ? 503 : 200);
     })
     .get('/internal/status', async (c) => c.json(await source.status()));
+  if (ops) app.route('/ops', ops);
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     if (error instanceof HttpError) {

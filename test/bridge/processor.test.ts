@@ -42,13 +42,15 @@ const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {})
     shutdown: shutdown.signal,
     resultMaxBytes: RESULT_MAX_BYTES,
     storedData: async () => null,
+    cancelAtEdge: async () => {},
+    bridgeId: 'bridge-test',
     logger: createLogger({ level: 'silent', format: 'json' }),
   });
   return { process, holdOffs, dispatched };
 };
 
 const fakeJob = (opts: Partial<Job['opts']> = {}, fields: Partial<Job> = {}): Job =>
-  ({ id: '7', name: 'welcome', data: { to: 'ada' }, attemptsMade: 0, ...fields, opts: { attempts: 0, ...opts } }) as Job;
+  ({ id: '7', name: 'welcome', data: { to: 'ada' }, attemptsMade: 0, log: async () => 1, ...fields, opts: { attempts: 0, ...opts } }) as unknown as Job;
 
 const deep = (levels: number): unknown => {
   let value: unknown = 'leaf';
