@@ -3,7 +3,20 @@
 // with its signature (it holds no admin token).
 
 import { describe, expect, it } from 'vitest';
-import { dispatchBatch, edgeFetch, edgeStatus, expectError, fieldsNamed, registerStubQueue, scriptStub, signedFetch, stubStats, uniqueQueue, bridgeSignature } from './helpers.ts';
+import {
+  bridgeSignature,
+  dispatchBatch,
+  edgeFetch,
+  edgeStatus,
+  expectError,
+  fieldsNamed,
+  registerStubQueue,
+  scriptStub,
+  signedFetch,
+  stubRequests,
+  stubStats,
+  uniqueQueue,
+} from './helpers.ts';
 
 const cancel = (body: unknown) => signedFetch('POST', '/internal/dispatch/cancel', JSON.stringify(body));
 
@@ -35,6 +48,18 @@ describe('POST /internal/dispatch/cancel', () => {
     expect((await stubStats(queueName)).aborted).toBe(2);
     const status = (await edgeStatus()).queues.find((queue) => queue.name === queueName);
     expect(status?.inFlight).toBe(0);
+  });
+
+  it('a job cancelled before its dispatch arrives gets no slot: failed, not retryable, and the feature is never called', async () => {
+    const queueName = uniqueQueue('cancel-early');
+    await registerStubQueue(queueName, { concurrency: 2 });
+    expect(await (await cancel({ queueName, jobId: 'early' })).json()).toEqual({ aborted: 0 });
+
+    const lines = Object.fromEntries((await dispatchBatch(queueName, [{ jobId: 'early' }, { jobId: 'other' }])).map((line) => [line.jobId, line]));
+
+    expect(lines.early).toMatchObject({ outcome: 'failed', retryable: false, error: { message: 'cancelled by an operator' } });
+    expect(lines.other).toMatchObject({ outcome: 'completed' });
+    expect((await stubRequests(queueName)).map((r) => (r.body as { jobId: string }).jobId)).toEqual(['other']);
   });
 
   it('answers 0 for a job with no call running, and 400 naming each bad field', async () => {

@@ -41,6 +41,12 @@ const MAX_WAITERS_PER_SLOT = 4;
  */
 const MAX_REMEMBERED_SIGNATURES = 50_000;
 
+/**
+ * A cancelled job's dispatch may still be on its way (in a batch, or waiting in line): for this long
+ * it gets no slot, so the feature is never called for a job the bridge has already failed.
+ */
+const CANCELLED_MEMORY_MS = 60_000;
+
 const REGISTRATION_KEY = 'registration';
 const TOMBSTONE_KEY = 'deletedVersion';
 const STATS_KEY = 'stats';
@@ -109,6 +115,8 @@ export class QueueCoordinator extends DurableObject<Env> {
   readonly #waiters: Waiter[] = [];
   /** Per lease, how to abort its call (memory only: after a restart a cancel finds none and the lease simply ends). */
   readonly #cancellers = new Map<string, KeptCallback>();
+  /** Recently cancelled job ids and until when they get no slot (memory only, like the leases' callbacks). */
+  readonly #cancelledJobs = new Map<string, number>();
   #totals = emptyTotals();
   #lastError: QueueStats['lastError'] = null;
   readonly #latency = new LatencyWindow();
@@ -194,6 +202,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     if (registration.paused) return this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
     this.#reclaimExpired(Date.now());
     const attempt = { jobId, attemptsMade };
+    if (this.#recentlyCancelled(jobId)) return this.#refuse('cancelled', CANCELLED_MEMORY_MS);
     const duplicateWaitMs = this.#duplicateWaitMs(attempt);
     if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
     if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, attempt, onCancel);
@@ -234,7 +243,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.#leases.size);
     const grants: SlotGrant[] = [];
     for (const job of jobs) {
-      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined) break;
+      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#recentlyCancelled(job.jobId)) break;
       grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }, onCancel));
     }
     return { status: 'granted', grants };
@@ -263,6 +272,14 @@ export class QueueCoordinator extends DurableObject<Env> {
 
   /** Aborts the running feature calls of `jobId` (an operator's cancel); answers how many were told. */
   async cancel(jobId: string): Promise<number> {
+    const now = Date.now();
+    for (const [id, until] of this.#cancelledJobs) if (until <= now) this.#cancelledJobs.delete(id);
+    this.#cancelledJobs.set(jobId, now + CANCELLED_MEMORY_MS);
+    for (const waiter of this.#waiters.filter((w) => w.jobId === jobId)) {
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.#refuse('cancelled', CANCELLED_MEMORY_MS));
+    }
     let told = 0;
     for (const lease of this.#leases.values()) {
       const canceller = lease.jobId === jobId ? this.#cancellers.get(lease.id) : undefined;
@@ -330,12 +347,16 @@ export class QueueCoordinator extends DurableObject<Env> {
     return { status: 'granted', leaseId: lease.id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
   }
 
+  #recentlyCancelled(jobId: string): boolean {
+    return (this.#cancelledJobs.get(jobId) ?? 0) > Date.now();
+  }
+
   #forgetCanceller(leaseId: string): void {
     this.#cancellers.get(leaseId)?.dispose();
     this.#cancellers.delete(leaseId);
   }
 
-  #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
+  #refuse(reason: 'busy' | 'paused' | 'in_flight' | 'cancelled', retryAfterMs: number): AcquireResult {
     this.#totals.throttled++;
     this.#persistStats();
     return { status: 'throttled', reason, retryAfterMs };
