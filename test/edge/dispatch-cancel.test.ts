@@ -50,14 +50,16 @@ describe('POST /internal/dispatch/cancel', () => {
     expect(status?.inFlight).toBe(0);
   });
 
-  it('a job cancelled before its dispatch arrives gets no slot: failed, not retryable, and the feature is never called', async () => {
+  it('a job cancelled before its dispatch arrives gets no slot for a while: throttled, uncharged, and the feature is never called', async () => {
     const queueName = uniqueQueue('cancel-early');
     await registerStubQueue(queueName, { concurrency: 2 });
     expect(await (await cancel({ queueName, jobId: 'early' })).json()).toEqual({ aborted: 0 });
 
     const lines = Object.fromEntries((await dispatchBatch(queueName, [{ jobId: 'early' }, { jobId: 'other' }])).map((line) => [line.jobId, line]));
 
-    expect(lines.early).toMatchObject({ outcome: 'failed', retryable: false, error: { message: 'cancelled by an operator' } });
+    // Throttled, not failed: an operator who retries the job at once only sees it delayed.
+    expect(lines.early).toMatchObject({ outcome: 'throttled', reason: 'in_flight' });
+    expect((lines.early as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(10_000);
     expect(lines.other).toMatchObject({ outcome: 'completed' });
     expect((await stubRequests(queueName)).map((r) => (r.body as { jobId: string }).jobId)).toEqual(['other']);
   });

@@ -42,10 +42,12 @@ const MAX_WAITERS_PER_SLOT = 4;
 const MAX_REMEMBERED_SIGNATURES = 50_000;
 
 /**
- * A cancelled job's dispatch may still be on its way (in a batch, or waiting in line): for this long
- * it gets no slot, so the feature is never called for a job the bridge has already failed.
+ * A cancelled job's dispatch may still be on its way (sent just before the cancel, or waiting in
+ * line): for this long the job gets no slot, so the feature is not called for a job the bridge has
+ * already failed. The answer is a plain `in_flight` throttle, uncharged: an operator's retry of the
+ * job within this time is only delayed, never failed.
  */
-const CANCELLED_MEMORY_MS = 60_000;
+const CANCELLED_MEMORY_MS = 10_000;
 
 const REGISTRATION_KEY = 'registration';
 const TOMBSTONE_KEY = 'deletedVersion';
@@ -202,7 +204,8 @@ export class QueueCoordinator extends DurableObject<Env> {
     if (registration.paused) return this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
     this.#reclaimExpired(Date.now());
     const attempt = { jobId, attemptsMade };
-    if (this.#recentlyCancelled(jobId)) return this.#refuse('cancelled', CANCELLED_MEMORY_MS);
+    const cancelledForMs = this.#cancelledForMs(jobId);
+    if (cancelledForMs > 0) return this.#refuse('in_flight', clampRetryAfter(cancelledForMs));
     const duplicateWaitMs = this.#duplicateWaitMs(attempt);
     if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
     if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, attempt, onCancel);
@@ -243,7 +246,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.#leases.size);
     const grants: SlotGrant[] = [];
     for (const job of jobs) {
-      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#recentlyCancelled(job.jobId)) break;
+      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#cancelledForMs(job.jobId) > 0) break;
       grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }, onCancel));
     }
     return { status: 'granted', grants };
@@ -278,7 +281,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     for (const waiter of this.#waiters.filter((w) => w.jobId === jobId)) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
       clearTimeout(waiter.timer);
-      waiter.resolve(this.#refuse('cancelled', CANCELLED_MEMORY_MS));
+      waiter.resolve(this.#refuse('in_flight', CANCELLED_MEMORY_MS));
     }
     let told = 0;
     for (const lease of this.#leases.values()) {
@@ -347,8 +350,9 @@ export class QueueCoordinator extends DurableObject<Env> {
     return { status: 'granted', leaseId: lease.id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
   }
 
-  #recentlyCancelled(jobId: string): boolean {
-    return (this.#cancelledJobs.get(jobId) ?? 0) > Date.now();
+  /** How much longer a cancelled job is refused a slot; 0 when it is not. */
+  #cancelledForMs(jobId: string): number {
+    return Math.max(0, (this.#cancelledJobs.get(jobId) ?? 0) - Date.now());
   }
 
   #forgetCanceller(leaseId: string): void {
@@ -356,7 +360,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     this.#cancellers.delete(leaseId);
   }
 
-  #refuse(reason: 'busy' | 'paused' | 'in_flight' | 'cancelled', retryAfterMs: number): AcquireResult {
+  #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
     this.#totals.throttled++;
     this.#persistStats();
     return { status: 'throttled', reason, retryAfterMs };

@@ -43,8 +43,8 @@ export type Replayed = { status: 'replayed' };
 
 export type AcquireResult =
   | SlotGrant
-  /** `in_flight`: the same job and attempt is being dispatched right now; `cancelled`: an operator just cancelled the job. */
-  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight' | 'cancelled'; retryAfterMs: number }
+  /** `in_flight`: the same job and attempt is being dispatched right now. */
+  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;
 

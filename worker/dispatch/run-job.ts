@@ -6,7 +6,7 @@ import { MAX_ERROR_MESSAGE_BYTES, type DispatchOutcome, type DispatchRequest } f
 import type { RotatingSigner } from '../../src/signing.ts';
 import { truncateUtf8 } from '../../src/text.ts';
 import type { Release, ReleaseKind, SlotAnswer } from '../coordinator/types.ts';
-import { CANCELLED_MESSAGE, callFeature } from './feature-call.ts';
+import { callFeature } from './feature-call.ts';
 
 const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
   if (outcome.outcome === 'failed') return outcome.retryable ? 'failed_retryable' : 'failed_final';
@@ -33,11 +33,7 @@ export const runJob = async (
   cancelled?: AbortSignal,
 ): Promise<DispatchOutcome> => {
   if (slot.status === 'unknown') return unknownQueue(job.queueName);
-  if (slot.status === 'throttled') {
-    // Cancelled before it got a slot: the feature is never called, and the answer says so.
-    if (slot.reason === 'cancelled') return { outcome: 'failed', retryable: false, error: { message: CANCELLED_MESSAGE }, durationMs: 0 };
-    return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
-  }
+  if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
 
   let outcome: DispatchOutcome = {
     outcome: 'failed',
