@@ -12,6 +12,9 @@ import { createHttpApp, type MetricsExposition, type StatusReport } from './http
 import { listen, type HttpServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { BridgeMetrics } from './metrics.ts';
+import { CancelBus } from './ops/cancel-bus.ts';
+import { fetchEdgeFigures } from './ops/edge-figures.ts';
+import { createOpsRoutes } from './ops/routes.ts';
 import { Periodic } from './periodic.ts';
 import { createRedisConnection, probeRedis } from './redis.ts';
 import { RegistrationSync } from './registration-sync.ts';
@@ -29,6 +32,7 @@ interface Runtime {
   redis: Redis;
   edge: EdgeClient;
   pool: WorkerPool;
+  cancels: CancelBus;
   loops: Periodic[];
   server: HttpServer;
 }
@@ -94,7 +98,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   async metrics(): Promise<MetricsExposition> {
     // Read in the same tick as status() reads the runners, so both list the same queues.
-    const limits = new Map(this.#runtime?.pool.runners().map((runner) => [runner.name, runner.limit]));
+    const limits = new Map(this.#runtime?.pool.runners().map((runner) => [runner.name, runner.registration.concurrency]));
     const { workers } = await this.status();
     const queues = workers.map(({ queue, counts }) => ({ queue, counts, limit: limits.get(queue) ?? 0 }));
     return { contentType: this.#metrics.contentType, text: await this.#metrics.text(queues) };
@@ -114,12 +118,27 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const sync = new RegistrationSync({ edge, pool, defaults: config.registrationDefaults, logger: this.#logger });
     const syncLoop = new Periodic(() => sync.syncOnce(), config.syncIntervalMs, (error) => this.#onLoopError('registration sync', error));
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
-    const server = await listen(createHttpApp(this, this.#logger, config.opsTokens), config.port, config.host).catch((error: unknown) => {
+    const cancels = new CancelBus(
+      redis,
+      createRedisConnection(config.redis, `queue-worker-bridge:${config.bridgeId}:cancels`),
+      config.queuePrefix,
+      ({ queue, jobId }) => pool.runner(queue)?.cancelActive(jobId),
+      this.#logger,
+    );
+    const ops = createOpsRoutes({
+      tokens: config.opsTokens,
+      runners: () => pool.runners(),
+      runner: (name) => pool.runner(name),
+      edgeFigures: () => fetchEdgeFigures(edge),
+      cancels,
+    });
+    const server = await listen(createHttpApp(this, this.#logger, config.opsTokens, ops), config.port, config.host).catch((error: unknown) => {
+      cancels.close();
       redis.disconnect();
       edge.close();
       throw new Error(`could not listen on ${config.host}:${config.port}`, { cause: error });
     });
-    this.#runtime = { redis, edge, pool, loops: [syncLoop, heartbeatLoop], server };
+    this.#runtime = { redis, edge, pool, cancels, loops: [syncLoop, heartbeatLoop], server };
     this.#logger.info('bridge listening', {
       url: `http://${config.host}:${server.port}`,
       bridgeId: config.bridgeId,
@@ -136,6 +155,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (!runtime) return;
     await Promise.all(runtime.loops.map((loop) => loop.stop()));
     await runtime.pool.close(this.config.shutdownGraceMs);
+    runtime.cancels.close();
     runtime.edge.close();
     await withTimeout(runtime.redis.quit(), REDIS_QUIT_TIMEOUT_MS, 'Redis QUIT').catch(() => runtime.redis.disconnect());
     await runtime.server.close();

@@ -153,6 +153,19 @@ export class EdgeClient {
     this.#onResult({ ok: true, latencyMs });
   }
 
+  /** Asks the edge to abort the feature call of a cancelled job, wherever it runs (contract addition). */
+  async cancelDispatch(queueName: string, jobId: string): Promise<void> {
+    const { response } = await this.#call('POST', '/internal/dispatch/cancel', JSON.stringify({ queueName, jobId }), { timeoutMs: CONTROL_TIMEOUT_MS });
+    this.#expectStatus(response, 200);
+  }
+
+  /** The edge's `/internal/status`, signed (contract addition): the figures the ops routes show. */
+  async status(timeoutMs: number): Promise<unknown> {
+    const { response } = await this.#call('GET', '/internal/status', '', { timeoutMs });
+    this.#expectStatus(response, 200);
+    return parseJsonOrUndefined(response.body);
+  }
+
   /** Closes idle keep-alive sockets; in-flight requests finish or fail on their own. */
   close(): void {
     this.#agent.destroy();

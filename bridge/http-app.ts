@@ -23,7 +23,8 @@ export interface HttpAppSource {
   metrics(): Promise<MetricsExposition>;
 }
 
-export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: OpsTokens): Hono => {
+/** `ops`: the operations routes, mounted under /ops. */
+export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: OpsTokens, ops: Hono): Hono => {
   const app = new Hono()
     .get('/health', async (c) => {
       const report = await source.health();
@@ -34,6 +35,7 @@ export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: 
       const { contentType, text } = await source.metrics();
       return c.body(text, 200, { 'Content-Type': contentType });
     });
+  app.route('/ops', ops);
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     if (error instanceof HttpError) {

@@ -88,13 +88,7 @@ export class BridgeMetrics {
       // Throttled tries before this one left the job waiting; retries are not waiting for a start.
       if (job.attemptsMade === 0) this.#wait.observe({ queue }, secondsBetween(dueAt(job), job.processedOn ?? now));
     }
-    if (outcome === 'completed' || outcome === 'failed_final') this.#latency.observe({ queue }, secondsBetween(dueAt(job), now));
-  }
-
-  /** Jobs an operator cancelled (the ops routes count them; the processor never sees a removed job). */
-  countCancelled(queue: string, count = 1): void {
-    this.#initialise(queue);
-    this.#jobs.inc({ queue, outcome: 'cancelled' }, count);
+    if (outcome === 'completed' || outcome === 'failed_final' || outcome === 'cancelled') this.#latency.observe({ queue }, secondsBetween(dueAt(job), now));
   }
 
   /** The Prometheus text exposition, with the queue gauges read from `queues` first. */

@@ -5,6 +5,8 @@
 //   throttled           → hold the queue off, RateLimitError: back to waiting, no attempt charged
 //   edge fault          → the same, with a growing hold-off; the job is not to blame
 //   undispatchable      → UnrecoverableError naming the rule, before any dispatch: the job is to blame
+//   cancelled (ops)     → UnrecoverableError 'cancelled'; the edge is told to abort the feature call
+// Each charged try (and a refusal or cancel) adds one line to the job's attempt trail (ops/attempt-trail.ts).
 // Throttling uses BullMQ's rate-limit path (Queue.rateLimit + RateLimitError): it moves the job
 // back to the head of *waiting* without touching attemptsMade (moveJobFromActiveToWait), and the
 // hold-off stops fetching for every worker of the queue, in every bridge. The alternative,
@@ -19,6 +21,8 @@ import { MAX_ERROR_MESSAGE_BYTES, type BackoffPolicy, type DispatchOutcome, type
 import { truncateUtf8 } from '../src/text.ts';
 import type { Dispatcher } from './dispatch-batcher.ts';
 import type { Logger } from './logger.ts';
+import { recordAttempt, type AttemptRecord } from './ops/attempt-trail.ts';
+import { CANCELLED_REASON, wasCancelled } from './ops/job-cancelled.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
 import type { TryOutcome } from './try-outcome.ts';
 
@@ -89,13 +93,16 @@ export interface ProcessorContext {
   storedData: (jobId: string) => Promise<string | null>;
   /** Told every try's outcome (metrics); must not throw or call Redis, it runs once per try. */
   onOutcome?: (job: Job, tried: TryOutcome) => void;
+  /** Asks the edge to abort the feature call of a cancelled job (best effort). */
+  cancelAtEdge: (jobId: string) => Promise<void>;
+  bridgeId: string;
   logger: Logger;
 }
 
 const clampHoldOff = (ms: number): number => Math.min(Math.max(Math.round(ms), MIN_HOLD_OFF_MS), MAX_HOLD_OFF_MS);
 
 export const createProcessor = (context: ProcessorContext) => {
-  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, onOutcome, logger } = context;
+  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, onOutcome, bridgeId, logger } = context;
 
   const requeue = async (holdOffMs: number): Promise<never> => {
     await holdOff(holdOffMs);
@@ -113,11 +120,16 @@ export const createProcessor = (context: ProcessorContext) => {
       // The name is only informational at the edge; an outsized one is left behind, not failed for.
       ...(job.name && job.name.length <= MAX_JOB_NAME_LENGTH ? { name: job.name } : {}),
     };
+    const startedAt = Date.now();
+    const trail = (record: Omit<AttemptRecord, 'startedAt' | 'durationMs'> & { durationMs?: number }) =>
+      recordAttempt(job, bridgeId, { startedAt, durationMs: Date.now() - startedAt, ...record }, logger);
     const problem = await dispatchProblem(request, () => context.storedData(request.jobId));
     if (problem) {
       onOutcome?.(job, { outcome: 'undispatchable' });
       logger.warn('job cannot be dispatched; failed without retrying', { jobId: job.id, problem });
-      throw finalFailure(`job cannot be dispatched: ${problem}`);
+      const failure = finalFailure(`job cannot be dispatched: ${problem}`);
+      trail({ outcome: 'failed_final', error: failure.message });
+      throw failure;
     }
     let outcome: DispatchOutcome;
     try {
@@ -126,6 +138,13 @@ export const createProcessor = (context: ProcessorContext) => {
         signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown,
       });
     } catch (error) {
+      if (wasCancelled(signal)) {
+        // The job fails now; the edge aborts the feature call (and frees its slot) on its own time.
+        context.cancelAtEdge(request.jobId).catch((cause: unknown) => logger.warn('could not ask the edge to abort a cancelled call', { jobId: job.id, error: cause }));
+        onOutcome?.(job, { outcome: 'cancelled' });
+        trail({ outcome: 'cancelled', error: CANCELLED_REASON });
+        throw finalFailure(CANCELLED_REASON);
+      }
       // Shutting down: hand the job straight back to waiting for the next bridge.
       if (shutdown.aborted) throw new RateLimitError();
       onOutcome?.(job, { outcome: 'edge_fault' });
@@ -138,13 +157,17 @@ export const createProcessor = (context: ProcessorContext) => {
     onOutcome?.(job, outcome);
     switch (outcome.outcome) {
       case 'completed':
+        trail({ outcome: 'completed', durationMs: outcome.durationMs });
         return storableResult(outcome.result, resultMaxBytes);
       case 'throttled':
         logger.debug('throttled; job back to waiting', { jobId: job.id, retryAfterMs: outcome.retryAfterMs, reason: outcome.reason });
         return requeue(clampHoldOff(outcome.retryAfterMs));
-      case 'failed':
-        if (!outcome.retryable) throw finalFailure(outcome.error.message);
-        throw new JobAttemptError(outcome.error.message, outcome.error.status);
+      case 'failed': {
+        const { message, status } = outcome.error;
+        trail({ outcome: outcome.retryable ? 'failed_retryable' : 'failed_final', durationMs: outcome.durationMs, error: message, ...(status === undefined ? {} : { status }) });
+        if (!outcome.retryable) throw finalFailure(message);
+        throw new JobAttemptError(message, status);
+      }
     }
   };
 };

@@ -11,6 +11,7 @@ import type { BridgeEmitter, WorkerStopReason } from './events.ts';
 import type { Logger } from './logger.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { DispatchBatcher } from './dispatch-batcher.ts';
+import { CANCEL_SIGNAL_REASON } from './ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
@@ -68,9 +69,23 @@ export class QueueRunner {
     this.#enqueueChange();
   }
 
-  /** The registration's concurrency: the global limit, whatever this bridge's own worker runs. */
-  get limit(): number {
-    return this.#registration.concurrency;
+  /** The BullMQ handle the operations routes read and act through. */
+  get queue(): Queue {
+    return this.#queue;
+  }
+
+  get registration(): Registration {
+    return this.#registration;
+  }
+
+  /** The bridge's shared Redis connection, for reads BullMQ has no call for (paging by score). */
+  get connection(): Redis {
+    return this.#context.connection;
+  }
+
+  /** Aborts the job's dispatch if this bridge's worker runs it; false when it does not. */
+  cancelActive(jobId: string): boolean {
+    return this.#worker?.cancelJob(jobId, CANCEL_SIGNAL_REASON) ?? false;
   }
 
   status(): BridgeWorkerStatus {
@@ -131,6 +146,8 @@ export class QueueRunner {
       registration: () => this.#registration,
       holdOff: (ms) => this.#holdOff(ms),
       storedData: (jobId) => connection.hget(this.#queue.toKey(jobId), 'data'),
+      cancelAtEdge: (jobId) => edge.cancelDispatch(this.name, jobId),
+      bridgeId: config.bridgeId,
       faults: this.#faults,
       shutdown: this.#shutdown.signal,
       resultMaxBytes: config.resultMaxBytes,

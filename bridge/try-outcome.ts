@@ -4,8 +4,11 @@
 import type { Job } from 'bullmq';
 import type { DispatchOutcome } from '../src/protocol.ts';
 
-/** The edge's answer, or why there was none: the edge unreachable, or a job no edge could take. */
-export type TryOutcome = DispatchOutcome | { outcome: 'edge_fault' } | { outcome: 'undispatchable' };
+/**
+ * The edge's answer, or why there was none: the edge unreachable, a job no edge could take, or an
+ * operator's cancel cutting the try short (removing a job that never started is not a try).
+ */
+export type TryOutcome = DispatchOutcome | { outcome: 'edge_fault' } | { outcome: 'undispatchable' } | { outcome: 'cancelled' };
 
 export const OUTCOME_LABELS = ['completed', 'failed_retryable', 'failed_final', 'throttled', 'edge_fault', 'cancelled'] as const;
 export type OutcomeLabel = (typeof OUTCOME_LABELS)[number];
@@ -19,6 +22,7 @@ export const outcomeLabel = (job: Job, tried: TryOutcome): OutcomeLabel => {
     case 'completed':
     case 'throttled':
     case 'edge_fault':
+    case 'cancelled':
       return tried.outcome;
     case 'undispatchable':
       return 'failed_final';

@@ -29,6 +29,10 @@ export class WorkerPool {
     }
   }
 
+  runner(name: string): QueueRunner | undefined {
+    return this.#runners.get(name);
+  }
+
   runners(): QueueRunner[] {
     return [...this.#runners.values()].sort((a, b) => a.name.localeCompare(b.name));
   }

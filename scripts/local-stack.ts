@@ -27,6 +27,8 @@ const URLS = {
  * the demo feature listens on 127.0.0.1.
  */
 const LOCAL_DEFAULTS = { PRODUCER_TOKEN: 'local-producer-token', UPSTASH_REDIS_REST_TOKEN: 'local-upstash-token', ALLOW_PRIVATE_ENDPOINTS: 'true' };
+/** The bridge's operations tokens for local use only (ARCHITECTURE "Operations"); each ≥ 16 characters. */
+const LOCAL_OPS_TOKENS = { OPS_READ_TOKEN: 'local-ops-read-token', OPS_TOKEN: 'local-ops-act-token' };
 const REQUIRED_DEV_VARS = ['ADMIN_TOKEN', 'BRIDGE_SECRET', 'FEATURE_SIGNING_SECRET'];
 const ENSURE_DEV_VARS: string = new URL('./ensure-dev-vars.mjs', import.meta.url).href;
 const READY_DEADLINE_MS = 60_000;
@@ -169,6 +171,7 @@ export class LocalStack {
         BRIDGE_ID: 'local',
         DATABASE_REDIS_HOST: HOST,
         DATABASE_REDIS_PORT: String(PORTS.redis),
+        ...LOCAL_OPS_TOKENS,
       },
       onLine: say('bridge'),
     });
@@ -191,10 +194,14 @@ export class LocalStack {
         '',
         'Queue Worker is running locally:',
         `  edge     ${URLS.edge}      (GET /health; admin routes under /admin)`,
-        `  bridge   ${URLS.bridge}      (GET /health, GET /internal/status)`,
+        `  bridge   ${URLS.bridge}      (GET /health, GET /internal/status; operations under /ops)`,
         `  feature  ${URLS.feature}      (demo feature API serving queue '${DEMO_QUEUE}')`,
         `  redis    ${URLS.redis}    (${this.#redisStartedHere ? 'started here, data in .tmp/redis' : 'already running, used as is'})`,
         `  admin token: ${vars.ADMIN_TOKEN}`,
+        `  ops tokens:  read ${LOCAL_OPS_TOKENS.OPS_READ_TOKEN} · act ${LOCAL_OPS_TOKENS.OPS_TOKEN}`,
+        '',
+        'See every queue, with the edge\'s figures:',
+        `  curl ${URLS.bridge}/ops/queues -H 'Authorization: Bearer ${LOCAL_OPS_TOKENS.OPS_READ_TOKEN}'`,
         '',
         'Enqueue a demo job with plain BullMQ and wait for its result (the [feature] line shows it running):',
         `  node scripts/enqueue.ts ${DEMO_QUEUE} '{"name":"Ada"}'`,

@@ -1,5 +1,5 @@
 // The seed's point: 38 queues in one process on few Redis connections. Each worker needs its own
-// blocking connection; everything else shares one.
+// blocking connection; the cancel bus one subscriber; everything else shares one.
 
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -44,7 +44,7 @@ it(`${QUEUES} registrations: at most ${MAX_CONNECTIONS} Redis connections from t
   const fromBridge = (await clients()).filter((line) => line.includes(BRIDGE_ID));
   const added = (await clients()).length - before;
   console.info(`Redis connections for ${QUEUES} queues: ${fromBridge.length} named by the bridge, ${added} added in total`);
-  // One shared connection plus one blocking connection per worker.
-  expect(fromBridge.length).toBe(QUEUES + 1);
+  // One shared connection, one blocking connection per worker, and one subscriber for cancels.
+  expect(fromBridge.length).toBe(QUEUES + 2);
   expect(added).toBeLessThanOrEqual(MAX_CONNECTIONS);
 });

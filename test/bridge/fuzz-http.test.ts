@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
+import { OPS_ENV } from '../support/ops.ts';
 import { checkProperty, fuzzRuns } from '../support/fuzz.ts';
 import { abbreviate, encodePathSegment, headerValue, hostileString, METHODS } from '../support/fuzz-arbitraries.ts';
 import { freePort, RedisServer } from '../support/redis.ts';
@@ -23,7 +24,8 @@ let port = 0;
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  bridge = await startBridge(bridgeEnv(`http://127.0.0.1:${await freePort()}`, redis.port));
+  // With the ops tokens set, /ops answers by auth (401/403), as in production, not 503 not_configured.
+  bridge = await startBridge(bridgeEnv(`http://127.0.0.1:${await freePort()}`, redis.port, OPS_ENV));
   port = Number(new URL(bridge.url).port);
 });
 

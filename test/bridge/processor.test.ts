@@ -4,6 +4,7 @@ import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { EdgeRequestError } from '../../bridge/edge-client.ts';
 import { createLogger } from '../../bridge/logger.ts';
+import { CANCEL_SIGNAL_REASON } from '../../bridge/ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff, JobAttemptError } from '../../bridge/processor.ts';
 import type { DispatchOutcome, DispatchRequest, Registration } from '../../src/protocol.ts';
 
@@ -24,6 +25,7 @@ const RESULT_MAX_BYTES = 1_000;
 
 const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {}) => {
   const holdOffs: number[] = [];
+  const cancelledAtEdge: string[] = [];
   const dispatched: DispatchRequest[] = [];
   const process = createProcessor({
     queueName: 'email',
@@ -42,13 +44,22 @@ const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {})
     shutdown: shutdown.signal,
     resultMaxBytes: RESULT_MAX_BYTES,
     storedData: async () => null,
+    cancelAtEdge: async (jobId) => void cancelledAtEdge.push(jobId),
+    bridgeId: 'bridge-test',
     logger: createLogger({ level: 'silent', format: 'json' }),
   });
-  return { process, holdOffs, dispatched };
+  return { process, holdOffs, dispatched, cancelledAtEdge };
 };
 
 const fakeJob = (opts: Partial<Job['opts']> = {}, fields: Partial<Job> = {}): Job =>
-  ({ id: '7', name: 'welcome', data: { to: 'ada' }, attemptsMade: 0, ...fields, opts: { attempts: 0, ...opts } }) as Job;
+  ({ id: '7', name: 'welcome', data: { to: 'ada' }, attemptsMade: 0, log: async () => 1, ...fields, opts: { attempts: 0, ...opts } }) as unknown as Job;
+
+/** A job whose attempt-trail lines are kept. */
+const trailedJob = () => {
+  const lines: Record<string, unknown>[] = [];
+  const job = fakeJob({}, { log: async (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } as Partial<Job>);
+  return { job, lines };
+};
 
 const deep = (levels: number): unknown => {
   let value: unknown = 'leaf';
@@ -175,6 +186,46 @@ describe('createProcessor', () => {
 
       expect(await process(fakeJob())).toEqual({ resultTruncated: JSON.stringify(big).length });
       expect(await process(fakeJob())).toEqual({ ok: true });
+    });
+  });
+
+  describe('attempt trail', () => {
+    it('one line per charged try, with outcome, status, duration and bridge id', async () => {
+      const { process } = setup([
+        { outcome: 'failed', retryable: true, error: { message: 'smtp down', status: 503 }, durationMs: 12 },
+        { outcome: 'completed', result: 'ok', durationMs: 7 },
+      ]);
+      const { job, lines } = trailedJob();
+      await process(job).catch(() => {});
+      await process(job);
+      expect(lines).toEqual([
+        { attempt: 1, at: expect.any(String), outcome: 'failed_retryable', status: 503, durationMs: 12, bridgeId: 'bridge-test', error: 'smtp down' },
+        { attempt: 1, at: expect.any(String), outcome: 'completed', durationMs: 7, bridgeId: 'bridge-test' },
+      ]);
+    });
+
+    it('throttled and edge-faulted tries are not attempts: no line', async () => {
+      const { process } = setup([{ outcome: 'throttled', retryAfterMs: 100, reason: 'busy' }, new EdgeRequestError('edge answered 502')]);
+      const { job, lines } = trailedJob();
+      await process(job).catch(() => {});
+      await process(job).catch(() => {});
+      expect(lines).toEqual([]);
+    });
+
+    it('a poison job and a cancel each write one line; a cancel fails the job for good and tells the edge', async () => {
+      const { process, cancelledAtEdge } = setup([]);
+      const poison = trailedJob();
+      poison.job.data = { n: Number.NaN };
+      await expect(process(poison.job)).rejects.toBeInstanceOf(UnrecoverableError);
+      expect(poison.lines).toEqual([expect.objectContaining({ outcome: 'failed_final', error: expect.stringContaining('cannot be dispatched') })]);
+
+      const cancel = new AbortController();
+      cancel.abort(CANCEL_SIGNAL_REASON);
+      const cancelled = trailedJob();
+      // The dispatch is abandoned the moment the signal fires; whatever it throws, the cancel decides.
+      await expect(process(cancelled.job, undefined, cancel.signal)).rejects.toThrow(new UnrecoverableError('cancelled'));
+      expect(cancelled.lines).toEqual([expect.objectContaining({ outcome: 'cancelled', error: 'cancelled' })]);
+      expect(cancelledAtEdge).toEqual(['7']);
     });
   });
 });

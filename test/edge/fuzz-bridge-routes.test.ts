@@ -1,5 +1,5 @@
 // The bridge-signed routes (GET /internal/registrations, POST /internal/dispatch, /dispatch/batch,
-// /heartbeat), signed for real over the exact request so the fuzz reaches the handlers, with
+// /dispatch/cancel, /heartbeat, and GET /internal/status, which the bridge may sign too), signed for real over the exact request so the fuzz reaches the handlers, with
 // signature variants (absent, expired, another secret, path or method, duplicated, 200 bogus v1
 // values), content types and bodies near each shape. Properties: never a 5xx, always the JSON error
 // shape, a refused request calls no feature and records no bridge; only the signatures ARCHITECTURE
@@ -50,6 +50,8 @@ const ROUTES = [
   { method: 'POST', path: '/internal/dispatch', body: bodyNear(dispatchBody(queueName)) },
   { method: 'POST', path: '/internal/dispatch/batch', body: bodyNear(batchBody(queueName)) },
   { method: 'POST', path: '/internal/heartbeat', body: bodyNear(heartbeatBody(fc.uuid(), queueName)) },
+  { method: 'POST', path: '/internal/dispatch/cancel', body: bodyNear(fc.record({ queueName, jobId: fc.oneof(goodJobId, hostileId) })) },
+  { method: 'GET', path: '/internal/status', body: fc.constant(undefined) },
 ] as const;
 
 const routeCase = fc.oneof(...ROUTES.map(({ method, path, body }) => fc.record({ method: fc.constant(method), path: fc.constant(path), body })));

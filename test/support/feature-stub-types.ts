@@ -26,4 +26,6 @@ export interface QueueStubStats {
   count: number;
   inFlight: number;
   maxInFlight: number;
+  /** Calls whose caller went away before the stub answered (the feature's request signal fired). */
+  aborted: number;
 }

@@ -49,14 +49,14 @@ export class FeatureStub {
   }
 
   stats(queue: string): QueueStubStats {
-    return this.#stats.get(queue) ?? { count: 0, inFlight: 0, maxInFlight: 0 };
+    return this.#stats.get(queue) ?? { count: 0, inFlight: 0, maxInFlight: 0, aborted: 0 };
   }
 
   /** Starts a new measuring phase for `queue`: forgets its requests and peak, keeps calls in flight. */
   resetStats(queue: string): void {
     this.#requests.delete(queue);
     const stats = this.#stats.get(queue);
-    if (stats) Object.assign(stats, { count: 0, maxInFlight: stats.inFlight });
+    if (stats) Object.assign(stats, { count: 0, maxInFlight: stats.inFlight, aborted: 0 });
   }
 
   close(): Promise<void> {
@@ -87,7 +87,7 @@ export class FeatureStub {
     list.push(record);
     this.#requests.set(queue, list);
 
-    const stats = this.#stats.get(queue) ?? { count: 0, inFlight: 0, maxInFlight: 0 };
+    const stats = this.#stats.get(queue) ?? { count: 0, inFlight: 0, maxInFlight: 0, aborted: 0 };
     this.#stats.set(queue, stats);
     stats.count++;
     stats.inFlight++;
@@ -99,7 +99,10 @@ export class FeatureStub {
         stats.inFlight--;
       }
     };
-    res.once('close', settle);
+    res.once('close', () => {
+      if (!settled && !this.#closing) stats.aborted++;
+      settle();
+    });
 
     const behaviour = this.#behaviourFor(queue, record, list.length - 1);
     if (behaviour.hang) {

@@ -14,6 +14,7 @@ import type {
   AcquireManyResult,
   AcquireRequest,
   AcquireResult,
+  CancelCallback,
   DeleteRegistrationResult,
   JobAttempt,
   QueueStats,
@@ -40,6 +41,14 @@ const MAX_WAITERS_PER_SLOT = 4;
  */
 const MAX_REMEMBERED_SIGNATURES = 50_000;
 
+/**
+ * A cancelled job's dispatch may still be on its way (sent just before the cancel, or waiting in
+ * line): for this long the job gets no slot, so the feature is not called for a job the bridge has
+ * already failed. The answer is a plain `in_flight` throttle, uncharged: an operator's retry of the
+ * job within this time is only delayed, never failed.
+ */
+const CANCELLED_MEMORY_MS = 10_000;
+
 const REGISTRATION_KEY = 'registration';
 const TOMBSTONE_KEY = 'deletedVersion';
 const STATS_KEY = 'stats';
@@ -60,6 +69,7 @@ interface Lease extends JobAttempt {
 }
 
 interface Waiter extends JobAttempt {
+  onCancel?: CancelCallback;
   resolve: (result: AcquireResult) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -80,6 +90,17 @@ const emptyTotals = (): QueueStats['totals'] => ({
   leasesExpired: 0,
 });
 
+/** A callback kept past the RPC call that brought it (RPC disposes parameters when the call returns). */
+interface KeptCallback {
+  call: CancelCallback;
+  dispose: () => void;
+}
+
+const keepCallback = (callback: CancelCallback): KeptCallback => {
+  const kept = (callback as CancelCallback & { dup?: () => CancelCallback }).dup?.() ?? callback;
+  return { call: kept, dispose: () => (kept as Partial<Disposable>)[Symbol.dispose]?.() };
+};
+
 const clampRetryAfter = (ms: number): number => Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, ms)));
 
 const sameAttempt = (a: JobAttempt, b: JobAttempt): boolean => a.jobId === b.jobId && a.attemptsMade === b.attemptsMade;
@@ -94,6 +115,10 @@ export class QueueCoordinator extends DurableObject<Env> {
   #deletedVersion = 0;
   readonly #leases = new Map<string, Lease>();
   readonly #waiters: Waiter[] = [];
+  /** Per lease, how to abort its call (memory only: after a restart a cancel finds none and the lease simply ends). */
+  readonly #cancellers = new Map<string, KeptCallback>();
+  /** Recently cancelled job ids and until when they get no slot (memory only, like the leases' callbacks). */
+  readonly #cancelledJobs = new Map<string, number>();
   #totals = emptyTotals();
   #lastError: QueueStats['lastError'] = null;
   readonly #latency = new LatencyWindow();
@@ -172,22 +197,25 @@ export class QueueCoordinator extends DurableObject<Env> {
    * A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy.
    * A replayed signature, or a second dispatch of a job attempt that is still running, gets none.
    */
-  async acquire({ jobId, attemptsMade, maxWaitMs, signature }: AcquireRequest): Promise<AcquireResult> {
+  async acquire({ jobId, attemptsMade, maxWaitMs, signature, onCancel }: AcquireRequest): Promise<AcquireResult> {
     if (signature && this.#replayed(signature)) return { status: 'replayed' };
     const registration = this.#registration;
     if (!registration) return { status: 'unknown' };
     if (registration.paused) return this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
     this.#reclaimExpired(Date.now());
     const attempt = { jobId, attemptsMade };
+    const cancelledForMs = this.#cancelledForMs(jobId);
+    if (cancelledForMs > 0) return this.#refuse('in_flight', clampRetryAfter(cancelledForMs));
     const duplicateWaitMs = this.#duplicateWaitMs(attempt);
     if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
-    if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, attempt);
+    if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, attempt, onCancel);
     if (maxWaitMs <= 0 || this.#waiters.length >= registration.concurrency * MAX_WAITERS_PER_SLOT) {
       return this.#refuse('busy', this.#estimateWaitMs(this.#waiters.length));
     }
     return new Promise<AcquireResult>((resolve) => {
       const waiter: Waiter = {
         ...attempt,
+        ...(onCancel ? { onCancel } : {}),
         resolve,
         timer: setTimeout(() => {
           const index = this.#waiters.indexOf(waiter);
@@ -205,7 +233,7 @@ export class QueueCoordinator extends DurableObject<Env> {
    * while others wait in line (they came first). The rest of the batch calls `acquire` per job,
    * from the first job whose attempt is already running (`acquire` answers that one).
    */
-  async acquireMany(jobs: JobAttempt[], signature?: AcceptedSignature): Promise<AcquireManyResult> {
+  async acquireMany(jobs: JobAttempt[], signature?: AcceptedSignature, onCancel?: CancelCallback): Promise<AcquireManyResult> {
     if (signature && this.#replayed(signature)) return { status: 'replayed' };
     const registration = this.#registration;
     if (!registration) return { status: 'unknown' };
@@ -218,8 +246,8 @@ export class QueueCoordinator extends DurableObject<Env> {
     const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.#leases.size);
     const grants: SlotGrant[] = [];
     for (const job of jobs) {
-      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined) break;
-      grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }));
+      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#cancelledForMs(job.jobId) > 0) break;
+      grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }, onCancel));
     }
     return { status: 'granted', grants };
   }
@@ -238,10 +266,36 @@ export class QueueCoordinator extends DurableObject<Env> {
     const released: string[] = [];
     for (const { leaseId, report } of releases) {
       if (this.#leases.delete(leaseId)) released.push(leaseKey(leaseId));
+      this.#forgetCanceller(leaseId);
       this.#record(report);
     }
     if (released.length > 0) void this.ctx.storage.delete(released, UNCONFIRMED);
     this.#serveWaiters();
+  }
+
+  /** Aborts the running feature calls of `jobId` (an operator's cancel); answers how many were told. */
+  async cancel(jobId: string): Promise<number> {
+    const now = Date.now();
+    for (const [id, until] of this.#cancelledJobs) if (until <= now) this.#cancelledJobs.delete(id);
+    this.#cancelledJobs.set(jobId, now + CANCELLED_MEMORY_MS);
+    for (const waiter of this.#waiters.filter((w) => w.jobId === jobId)) {
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.#refuse('in_flight', CANCELLED_MEMORY_MS));
+    }
+    let told = 0;
+    for (const lease of this.#leases.values()) {
+      const canceller = lease.jobId === jobId ? this.#cancellers.get(lease.id) : undefined;
+      if (!canceller) continue;
+      try {
+        await canceller.call(jobId);
+        told++;
+      } catch (error) {
+        // The dispatching request is gone; its lease ends by release or expiry as usual.
+        console.error('could not reach the isolate running a cancelled call', { jobId, error: String(error) });
+      }
+    }
+    return told;
   }
 
   async stats(): Promise<QueueStats> {
@@ -285,14 +339,25 @@ export class QueueCoordinator extends DurableObject<Env> {
     return !this.#acceptedSignatures.claim(mac, validUntil);
   }
 
-  #grant(registration: Registration, { jobId, attemptsMade }: JobAttempt): SlotGrant {
+  #grant(registration: Registration, { jobId, attemptsMade }: JobAttempt, onCancel?: CancelCallback): SlotGrant {
     const now = Date.now();
     const lease: Lease = { id: crypto.randomUUID(), jobId, attemptsMade, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS };
     this.#leases.set(lease.id, lease);
+    if (onCancel) this.#cancellers.set(lease.id, keepCallback(onCancel));
     void this.ctx.storage.put(leaseKey(lease.id), lease, UNCONFIRMED);
     this.#totals.dispatched++;
     void this.#scheduleAlarm();
     return { status: 'granted', leaseId: lease.id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
+  }
+
+  /** How much longer a cancelled job is refused a slot; 0 when it is not. */
+  #cancelledForMs(jobId: string): number {
+    return Math.max(0, (this.#cancelledJobs.get(jobId) ?? 0) - Date.now());
+  }
+
+  #forgetCanceller(leaseId: string): void {
+    this.#cancellers.get(leaseId)?.dispose();
+    this.#cancellers.delete(leaseId);
   }
 
   #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
@@ -353,7 +418,7 @@ export class QueueCoordinator extends DurableObject<Env> {
       } else if (this.#leases.size < registration.concurrency) {
         this.#waiters.shift();
         clearTimeout(waiter.timer);
-        waiter.resolve(this.#grant(registration, { jobId: waiter.jobId, attemptsMade: waiter.attemptsMade }));
+        waiter.resolve(this.#grant(registration, { jobId: waiter.jobId, attemptsMade: waiter.attemptsMade }, waiter.onCancel));
       } else {
         return;
       }
@@ -365,6 +430,7 @@ export class QueueCoordinator extends DurableObject<Env> {
     for (const lease of this.#leases.values()) {
       if (lease.expiresAt <= now) {
         this.#leases.delete(lease.id);
+        this.#forgetCanceller(lease.id);
         reclaimed.push(leaseKey(lease.id));
       }
     }

@@ -15,11 +15,19 @@ export interface AcceptedSignature {
   validUntil: number;
 }
 
+/**
+ * Aborts the feature call of `jobId` in the isolate that dispatched it (an operator's cancel). Passed
+ * in `acquire`/`acquireMany` as a Workers RPC callback: it rides on the call that happens anyway and
+ * costs nothing unless a cancel calls it.
+ */
+export type CancelCallback = (jobId: string) => void;
+
 export interface AcquireRequest extends JobAttempt {
   /** How long the caller may wait in line for a slot before being told `throttled`. */
   maxWaitMs: number;
   /** Given on the first coordinator call of a signed request, not on the later calls of a batch. */
   signature?: AcceptedSignature;
+  onCancel?: CancelCallback;
 }
 
 export interface SlotGrant {

@@ -1,4 +1,5 @@
-// The signed call to a feature API: seed-shaped body, job headers, aborted at the queue's timeout.
+// The signed call to a feature API: seed-shaped body, job headers, aborted at the queue's timeout
+// or by an operator's cancel (the feature's request signal fires either way).
 
 import {
   HEADER_ATTEMPT,
@@ -22,7 +23,16 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 const isTimeout = (error: unknown): boolean => error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 
-export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer: RotatingSigner, policy: EndpointPolicyOptions): Promise<DispatchOutcome> => {
+/** What a cancelled call reports; the bridge has already failed the job with its own reason. */
+export const CANCELLED_MESSAGE = 'cancelled by an operator';
+
+export const callFeature = async (
+  job: DispatchRequest,
+  slot: SlotGrant,
+  signer: RotatingSigner,
+  policy: EndpointPolicyOptions,
+  cancelled?: AbortSignal,
+): Promise<DispatchOutcome> => {
   // Again at every call: the registration may predate the policy, or the flag may be off now.
   const target = checkFeatureTarget(slot.endpoint, slot.path, policy);
   if (!target.ok) {
@@ -44,7 +54,7 @@ export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer:
         [HEADER_SIGNATURE]: await signer.signFeatureBody(body),
       },
       body,
-      signal: AbortSignal.timeout(slot.timeoutMs),
+      signal: cancelled ? AbortSignal.any([AbortSignal.timeout(slot.timeoutMs), cancelled]) : AbortSignal.timeout(slot.timeoutMs),
     });
     const text = await readLimitedText(response, MAX_RESPONSE_BYTES);
     const durationMs = Date.now() - started;
@@ -59,6 +69,7 @@ export const callFeature = async (job: DispatchRequest, slot: SlotGrant, signer:
     return classifyFeatureResponse(response.status, response.headers, text, durationMs);
   } catch (error) {
     const durationMs = Date.now() - started;
+    if (cancelled?.aborted) return { outcome: 'failed', retryable: false, error: { message: CANCELLED_MESSAGE }, durationMs };
     const message = isTimeout(error)
       ? `feature API did not answer within ${slot.timeoutMs} ms`
       : `could not reach feature API at ${slot.endpoint}: ${error instanceof Error ? error.message : String(error)}`;

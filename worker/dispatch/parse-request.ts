@@ -156,3 +156,18 @@ export const parseHeartbeat = (body: unknown): ValidationResult<HeartbeatRequest
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, value: { bridgeId: body.bridgeId as string, startedAt: body.startedAt as string, workers } };
 };
+
+/** `POST /internal/dispatch/cancel`: which job's feature call to abort. */
+export interface CancelRequest {
+  queueName: string;
+  jobId: string;
+}
+
+export const parseCancelRequest = (body: unknown): ValidationResult<CancelRequest> => {
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  const errors: FieldError[] = [];
+  if (!isValidQueueName(body.queueName)) errors.push(queueNameError('queueName'));
+  const idProblem = dispatchableJobIdProblem(body.jobId);
+  if (idProblem) errors.push({ field: 'jobId', message: idProblem });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { queueName: body.queueName as string, jobId: body.jobId as string } };
+};

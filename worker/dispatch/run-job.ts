@@ -30,6 +30,7 @@ export const runJob = async (
   signer: RotatingSigner,
   release: (release: Release) => Promise<void>,
   policy: EndpointPolicyOptions,
+  cancelled?: AbortSignal,
 ): Promise<DispatchOutcome> => {
   if (slot.status === 'unknown') return unknownQueue(job.queueName);
   if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
@@ -41,7 +42,7 @@ export const runJob = async (
     durationMs: 0,
   };
   try {
-    outcome = bounded(await callFeature(job, slot, signer, policy));
+    outcome = bounded(await callFeature(job, slot, signer, policy, cancelled));
   } finally {
     // The slot goes back on every path; if even that fails, the lease expires by itself.
     await release({

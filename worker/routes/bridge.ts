@@ -11,10 +11,10 @@ import {
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
 import { endpointPolicy } from '../config.ts';
-import type { SlotAnswer } from '../coordinator/types.ts';
+import type { Release, SlotAnswer } from '../coordinator/types.ts';
 import { featureSigner } from '../dispatch/feature-signer.ts';
 import { budgetThrottled, featureDuration, isolateBudget } from '../dispatch/isolate-load.ts';
-import { isRefusal, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
+import { isRefusal, parseCancelRequest, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
 import type { AppEnv } from '../env.ts';
@@ -26,6 +26,15 @@ import { listRegistrations, registrationsEtag } from '../registry.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;
+
+/** Per request, an abort switch for each of its jobs, which the queue's coordinator can flip (a cancel). */
+const cancelSwitches = (jobIds: string[]) => {
+  const controllers = new Map(jobIds.map((jobId) => [jobId, new AbortController()]));
+  return {
+    signal: (jobId: string): AbortSignal | undefined => controllers.get(jobId)?.signal,
+    onCancel: (jobId: string): void => controllers.get(jobId)?.abort(),
+  };
+};
 
 const ndjson = (body: BodyInit): Response => new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
 
@@ -54,9 +63,17 @@ export const bridgeRoutes = new Hono<AppEnv>()
     let outcome: DispatchOutcome | undefined;
     try {
       const coordinator = c.env.QUEUE_COORDINATOR.getByName(job.queueName);
-      const slot = await coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, signature: c.get('signature') });
+      const cancels = cancelSwitches([job.jobId]);
+      const slot = await coordinator.acquire({
+        jobId: job.jobId,
+        attemptsMade: job.attemptsMade,
+        maxWaitMs: DISPATCH_MAX_WAIT_MS,
+        signature: c.get('signature'),
+        onCancel: cancels.onCancel,
+      });
       if (slot.status === 'replayed') throw new ReplayedError();
-      outcome = await runJob(job, slot, signer, ({ leaseId, report }) => coordinator.release(leaseId, report, budget.takeRefused(job.queueName)), policy);
+      const release = ({ leaseId, report }: Release) => coordinator.release(leaseId, report, budget.takeRefused(job.queueName));
+      outcome = await runJob(job, slot, signer, release, policy, cancels.signal(job.jobId));
       return c.json(outcome);
     } finally {
       budget.leave(job.queueName, 1, featureDuration(outcome));
@@ -80,7 +97,8 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const jobs = offered.slice(0, admitted);
     const coordinator = c.env.QUEUE_COORDINATOR.getByName(queueName);
     const attempts = jobs.map(({ jobId, attemptsMade }) => ({ jobId, attemptsMade }));
-    const first = await coordinator.acquireMany(attempts, c.get('signature')).catch((error: unknown) => {
+    const cancels = cancelSwitches(jobs.map((job) => job.jobId));
+    const first = await coordinator.acquireMany(attempts, c.get('signature'), cancels.onCancel).catch((error: unknown) => {
       budget.leave(queueName, admitted);
       throw error;
     });
@@ -91,7 +109,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
     const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch, budget.takeRefused(queueName)));
     const slotFor = (job: DispatchRequest, index: number): Promise<SlotAnswer> | SlotAnswer => {
       if (first.status !== 'granted') return first;
-      return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS });
+      return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
     };
 
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -102,7 +120,7 @@ export const bridgeRoutes = new Hono<AppEnv>()
       ...jobs.map(async (job, index) => {
         let outcome: DispatchOutcome | undefined;
         try {
-          outcome = await runJob(job, await slotFor(job, index), signer, releases.release, policy);
+          outcome = await runJob(job, await slotFor(job, index), signer, releases.release, policy, cancels.signal(job.jobId));
           await writer.write(encoder.encode(lineOf({ jobId: job.jobId, ...outcome })));
         } finally {
           // Each job gives its part of the budget back as it ends, not when the batch's slowest does.
@@ -112,6 +130,14 @@ export const bridgeRoutes = new Hono<AppEnv>()
     ]).finally(() => writer.close());
     c.executionCtx.waitUntil(work.catch((error: unknown) => console.error('batch dispatch failed', { queue: queueName, error: String(error) })));
     return ndjson(readable);
+  })
+  // An operator's cancel, relayed by the bridge: the queue's coordinator tells the isolate running the
+  // job's call to abort it (contract addition). One coordinator call per cancel, none per job.
+  .post('/dispatch/cancel', bridgeAuth(MAX_CONTROL_BODY_BYTES), async (c) => {
+    const parsed = parseCancelRequest(parseJsonBody(c, c.get('rawBody')));
+    if (!parsed.ok) throw new ValidationError(parsed.errors);
+    const aborted = await c.env.QUEUE_COORDINATOR.getByName(parsed.value.queueName).cancel(parsed.value.jobId);
+    return c.json({ aborted });
   })
   .post('/heartbeat', bridgeAuth(MAX_CONTROL_BODY_BYTES), async (c) => {
     const parsed = parseHeartbeat(parseJsonBody(c, c.get('rawBody')));

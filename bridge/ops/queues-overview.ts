@@ -1,0 +1,39 @@
+// GET /ops/queues: every queue this bridge runs (its registration as synced from the edge), Redis's
+// counts by state, and the edge's figures for it, or why those are unavailable.
+
+import type { Registration } from '../../src/protocol.ts';
+import type { QueueRunner } from '../queue-runner.ts';
+import type { EdgeFigures, EdgeQueueFigures } from './edge-figures.ts';
+import { JOB_STATES, type JobState } from './job-states.ts';
+
+export interface QueueOverview {
+  name: string;
+  registration: Registration;
+  running: boolean;
+  counts: Record<JobState, number>;
+  edge: EdgeQueueFigures | null;
+}
+
+export interface QueuesOverview {
+  queues: QueueOverview[];
+  edge: { available: true } | { available: false; error: string };
+}
+
+const countsOf = async (runner: QueueRunner): Promise<Record<JobState, number>> => {
+  const counts = await runner.queue.getJobCounts(...JOB_STATES);
+  return Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) as Record<JobState, number>;
+};
+
+export const queuesOverview = async (runners: QueueRunner[], edgeFigures: Promise<EdgeFigures>): Promise<QueuesOverview> => {
+  const [figures, counts] = await Promise.all([edgeFigures, Promise.all(runners.map(countsOf))]);
+  return {
+    queues: runners.map((runner, index) => ({
+      name: runner.name,
+      registration: runner.registration,
+      running: runner.status().running,
+      counts: counts[index],
+      edge: figures.available ? (figures.queues.get(runner.name) ?? null) : null,
+    })),
+    edge: figures.available ? { available: true } : { available: false, error: figures.error },
+  };
+};
