@@ -5,25 +5,11 @@
 
 import type { Job } from 'bullmq';
 import { isPlainObject, parseJsonOrUndefined } from '../../src/json.ts';
+import { ATTEMPT_OUTCOMES, type AttemptEntry, type AttemptOutcome } from '../../src/ops-protocol.ts';
 import { MAX_ERROR_MESSAGE_BYTES } from '../../src/protocol.ts';
 import { truncateUtf8 } from '../../src/text.ts';
 import type { Logger } from '../logger.ts';
 
-export const ATTEMPT_OUTCOMES = ['completed', 'failed_retryable', 'failed_final', 'cancelled'] as const;
-export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
-
-export interface AttemptEntry {
-  /** 1 for the first try. */
-  attempt: number;
-  /** When the try started (ISO). */
-  at: string;
-  outcome: AttemptOutcome;
-  /** The feature's HTTP status, when it answered with a failure status. */
-  status?: number;
-  durationMs: number;
-  bridgeId: string;
-  error?: string;
-}
 
 export interface AttemptRecord {
   outcome: AttemptOutcome;

@@ -4,7 +4,7 @@
 // page starts right after wherever that job is now).
 
 import { isPlainObject, parseJsonOrUndefined } from '../../src/json.ts';
-import { JOB_STATES, type JobState } from './job-states.ts';
+import { JOB_STATES, type JobState } from '../../src/ops-protocol.ts';
 
 const SCORE_PATTERN = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 const MAX_CURSOR_CHARS = 1_024;

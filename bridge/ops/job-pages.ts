@@ -3,8 +3,9 @@
 import { Job } from 'bullmq';
 import type { QueueRunner } from '../queue-runner.ts';
 import { encodeCursor, type JobCursor } from './job-cursor.ts';
-import { LIST_KEYS, ZSET_KEYS, type JobState } from './job-states.ts';
-import { jobSummary, type JobSummary } from './job-view.ts';
+import type { JobState, JobSummary } from '../../src/ops-protocol.ts';
+import { LIST_KEYS, ZSET_KEYS } from './job-states.ts';
+import { jobSummary } from './job-view.ts';
 
 export interface JobPage {
   jobs: JobSummary[];

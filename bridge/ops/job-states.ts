@@ -1,11 +1,6 @@
-// The job states the operations routes speak of, and where BullMQ keeps each.
+// Where BullMQ keeps each job state the operations routes speak of (src/ops-protocol.ts).
 
-export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
-export type JobState = (typeof JOB_STATES)[number];
-
-/** Active jobs are a feature call in progress: cancel them, never purge them. */
-export const PURGEABLE_STATES = ['waiting', 'delayed', 'prioritized', 'failed', 'completed'] as const;
-export type PurgeableState = (typeof PURGEABLE_STATES)[number];
+import type { JobState, PurgeableState } from '../../src/ops-protocol.ts';
 
 /** Lists, newest at the head: new jobs are pushed there, workers take from the tail. */
 export const LIST_KEYS: Partial<Record<JobState, string>> = { waiting: 'wait', active: 'active' };

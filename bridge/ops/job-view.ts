@@ -2,25 +2,8 @@
 // summary plus data, options, return value and the attempt trail for one job.
 
 import type { Job, Queue } from 'bullmq';
-import { attemptsFromLogs, type AttemptEntry } from './attempt-trail.ts';
-
-export interface JobSummary {
-  id: string;
-  name: string;
-  state: string;
-  attemptsMade: number;
-  timestamp: number;
-  processedOn?: number;
-  finishedOn?: number;
-  failedReason?: string;
-}
-
-export interface JobDetail extends JobSummary {
-  data: unknown;
-  opts: unknown;
-  returnvalue: unknown;
-  attempts: AttemptEntry[];
-}
+import type { JobDetail, JobSummary } from '../../src/ops-protocol.ts';
+import { attemptsFromLogs } from './attempt-trail.ts';
 
 export const jobSummary = (job: Job, state: string): JobSummary => ({
   id: job.id ?? '',

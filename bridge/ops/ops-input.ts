@@ -7,7 +7,7 @@ import { readLimitedText } from '../../src/http/read-limited-text.ts';
 import { FieldChecker } from '../../src/registration.ts';
 import { decodeCursor, type JobCursor } from './job-cursor.ts';
 import { ValidationError } from './errors.ts';
-import { JOB_STATES, PURGEABLE_STATES, type JobState, type PurgeableState } from './job-states.ts';
+import { JOB_STATES, PURGEABLE_STATES, type JobState, type PurgeableState } from '../../src/ops-protocol.ts';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;

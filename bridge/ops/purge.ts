@@ -2,7 +2,8 @@
 // script runs for long. Active jobs are never among them (ops-input.ts refuses the state).
 
 import type { Queue } from 'bullmq';
-import { CLEAN_TYPES, type PurgeableState } from './job-states.ts';
+import type { PurgeableState } from '../../src/ops-protocol.ts';
+import { CLEAN_TYPES } from './job-states.ts';
 
 /** Jobs one clean script removes at most; each round is one script. */
 const ROUND = 1_000;

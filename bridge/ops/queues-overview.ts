@@ -4,7 +4,7 @@
 import type { Registration } from '../../src/protocol.ts';
 import type { QueueRunner } from '../queue-runner.ts';
 import type { EdgeFigures, EdgeQueueFigures } from './edge-figures.ts';
-import { JOB_STATES, type JobState } from './job-states.ts';
+import { JOB_STATES, type JobState } from '../../src/ops-protocol.ts';
 
 export interface QueueOverview {
   name: string;

@@ -5,10 +5,10 @@ import { Option, type Command } from 'commander';
 import { parseDuration, parsePositiveInteger, queueArgument } from '../arguments.ts';
 import { printFields, printJson } from '../output.ts';
 import { bridgeOps, type GlobalOptions } from '../settings.ts';
-import { JOB_STATES, jobsPath } from './jobs.ts';
+import { PURGEABLE_STATES } from '../../ops-protocol.ts';
+import { jobsPath } from './jobs.ts';
 
 /** Purge never touches active jobs (the ops API refuses them too). */
-const PURGEABLE_STATES = JOB_STATES.filter((state) => state !== 'active');
 
 interface RedriveOptions {
   olderThan?: number;

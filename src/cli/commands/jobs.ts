@@ -6,36 +6,7 @@ import { Argument, Option, type Command } from 'commander';
 import { parsePositiveInteger, queueArgument } from '../arguments.ts';
 import { printFields, printJson, printLine, printTable } from '../output.ts';
 import { bridgeOps, type GlobalOptions } from '../settings.ts';
-
-export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
-
-interface JobSummary {
-  id: string;
-  name: string;
-  state: string;
-  attemptsMade: number;
-  timestamp: number;
-  processedOn?: number;
-  finishedOn?: number;
-  failedReason?: string;
-}
-
-interface Attempt {
-  attempt: number;
-  at: string;
-  outcome: string;
-  status?: number;
-  durationMs: number;
-  bridgeId: string;
-  error?: string;
-}
-
-interface JobDetail extends JobSummary {
-  data: unknown;
-  opts: unknown;
-  returnvalue?: unknown;
-  attempts: Attempt[];
-}
+import { JOB_STATES, type AttemptEntry, type JobDetail, type JobSummary } from '../../ops-protocol.ts';
 
 export const jobsPath = (queue: string): string => `/ops/queues/${queue}`;
 
@@ -91,7 +62,7 @@ export const registerJobs = (program: Command): void => {
       printLine('');
       printTable(
         [
-          { header: 'ATTEMPT', value: (a: Attempt) => a.attempt },
+          { header: 'ATTEMPT', value: (a: AttemptEntry) => a.attempt },
           { header: 'AT', value: (a) => a.at },
           { header: 'OUTCOME', value: (a) => a.outcome },
           { header: 'STATUS', value: (a) => a.status },
