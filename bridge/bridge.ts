@@ -15,6 +15,7 @@ import { BridgeMetrics } from './metrics.ts';
 import { CancelBus } from './ops/cancel-bus.ts';
 import { fetchEdgeFigures } from './ops/edge-figures.ts';
 import { createOpsRoutes } from './ops/routes.ts';
+import { createConsoleRoutes } from './console/routes.ts';
 import { Periodic } from './periodic.ts';
 import { createRedisConnection, probeRedis } from './redis.ts';
 import { RegistrationSync } from './registration-sync.ts';
@@ -132,7 +133,13 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       edgeFigures: () => fetchEdgeFigures(edge),
       cancels,
     });
-    const server = await listen(createHttpApp(this, this.#logger, config.opsTokens, ops), config.port, config.host).catch((error: unknown) => {
+    const operatorConsole = createConsoleRoutes({
+      tokens: config.opsTokens,
+      runners: () => pool.runners(),
+      edgeFigures: () => fetchEdgeFigures(edge),
+      setPaused: (queueName, paused) => edge.setPaused(queueName, paused),
+    });
+    const server = await listen(createHttpApp(this, this.#logger, config.opsTokens, ops, operatorConsole), config.port, config.host).catch((error: unknown) => {
       cancels.close();
       redis.disconnect();
       edge.close();

@@ -159,6 +159,14 @@ export class EdgeClient {
     this.#expectStatus(response, 200);
   }
 
+  /** Pauses or resumes a queue through its registration at the edge (contract addition); the merged registration. */
+  async setPaused(queueName: string, paused: boolean): Promise<unknown> {
+    const route = `/internal/registrations/${encodeURIComponent(queueName)}/paused`;
+    const { response } = await this.#call('POST', route, JSON.stringify({ paused }), { timeoutMs: CONTROL_TIMEOUT_MS });
+    this.#expectStatus(response, 200);
+    return parseJsonOrUndefined(response.body);
+  }
+
   /** The edge's `/internal/status`, signed (contract addition): the figures the ops routes show. */
   async status(timeoutMs: number): Promise<unknown> {
     const { response } = await this.#call('GET', '/internal/status', '', { timeoutMs });

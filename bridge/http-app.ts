@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { BridgeWorkerStatus, ErrorBody } from '../src/protocol.ts';
 import type { OpsTokens } from './config.ts';
 import type { HealthReport } from './health.ts';
+import type { ConsoleRoutes } from './console/routes.ts';
 import type { Logger } from './logger.ts';
 import { requireOps } from './ops/auth.ts';
 import { HttpError } from './ops/errors.ts';
@@ -23,8 +24,8 @@ export interface HttpAppSource {
   metrics(): Promise<MetricsExposition>;
 }
 
-/** `ops`: the operations routes, mounted under /ops. */
-export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: OpsTokens, ops: Hono): Hono => {
+/** `ops`: the operations routes, mounted under /ops; `operatorConsole`: the console, under /ui. */
+export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: OpsTokens, ops: Hono, operatorConsole: ConsoleRoutes): Hono => {
   const app = new Hono()
     .get('/health', async (c) => {
       const report = await source.health();
@@ -36,6 +37,7 @@ export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: 
       return c.body(text, 200, { 'Content-Type': contentType });
     });
   app.route('/ops', ops);
+  app.route('/ui', operatorConsole);
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     if (error instanceof HttpError) {

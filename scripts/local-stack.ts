@@ -195,6 +195,7 @@ export class LocalStack {
         'Queue Worker is running locally:',
         `  edge     ${URLS.edge}      (GET /health; admin routes under /admin)`,
         `  bridge   ${URLS.bridge}      (GET /health, GET /internal/status; operations under /ops)`,
+        `  console  ${URLS.bridge}/ui/login      (log in with an ops token: read looks, act also retries and pauses)`,
         `  feature  ${URLS.feature}      (demo feature API serving queue '${DEMO_QUEUE}')`,
         `  redis    ${URLS.redis}    (${this.#redisStartedHere ? 'started here, data in .tmp/redis' : 'already running, used as is'})`,
         `  admin token: ${vars.ADMIN_TOKEN}`,

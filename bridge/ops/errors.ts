@@ -63,3 +63,11 @@ export class NotConfiguredError extends HttpError {
     this.name = 'NotConfiguredError';
   }
 }
+
+/** The edge refused or did not answer an action relayed through it (a pause); nothing changed here. */
+export class EdgeActionError extends HttpError {
+  constructor(message: string, cause: unknown) {
+    super(502, 'edge_error', message, { cause });
+    this.name = 'EdgeActionError';
+  }
+}

@@ -62,6 +62,7 @@ const method = fc.oneof({ arbitrary: fc.constantFrom(...METHODS), weight: 4 }, {
 
 const target = fc.oneof(
   { arbitrary: fc.constantFrom('/health', '/internal/status', '/metrics', '/ops/queues', '/ui', '/'), weight: 4 },
+  { arbitrary: fc.constantFrom('/ui/login', '/ui/logout', '/ui/queues', '/ui/queues/q/pause', '/ui/api/queues', '/ui/api/queues/q/pause', '/ui/static/%2e%2e/%2e%2e/package.json'), weight: 2 },
   { arbitrary: fc.constantFrom('*', 'http://127.0.0.1/health', '/health?x=%zz', '//health', '/%', '/..%2f..%2fetc', '/health/', '/internal/status?queue=%00', `/${'a'.repeat(9000)}`), weight: 2 },
   { arbitrary: fc.webPath(), weight: 1 },
   { arbitrary: hostileString.map((s) => `/${encodePathSegment(s)}`), weight: 1 },

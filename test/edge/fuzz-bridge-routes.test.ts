@@ -1,5 +1,5 @@
 // The bridge-signed routes (GET /internal/registrations, POST /internal/dispatch, /dispatch/batch,
-// /dispatch/cancel, /heartbeat, and GET /internal/status, which the bridge may sign too), signed for real over the exact request so the fuzz reaches the handlers, with
+// /dispatch/cancel, /heartbeat, /registrations/:name/paused, and GET /internal/status, which the bridge may sign too), signed for real over the exact request so the fuzz reaches the handlers, with
 // signature variants (absent, expired, another secret, path or method, duplicated, 200 bogus v1
 // values), content types and bodies near each shape. Properties: never a 5xx, always the JSON error
 // shape, a refused request calls no feature and records no bridge; only the signatures ARCHITECTURE
@@ -28,10 +28,12 @@ const isDispatchableId = (id: string): boolean =>
   id.length >= 1 && id.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(id) && !(BULLMQ_KEY_NAMES as readonly string[]).includes(id);
 
 let queue = '';
+/** Paused and resumed by the fuzz: a queue of its own, so the dispatch properties never see a pause. */
+const PAUSE_QUEUE = uniqueQueue('fz-pause');
 
 beforeAll(async () => {
   queue = uniqueQueue('fz-bridge');
-  await registerStubQueue(queue);
+  await Promise.all([registerStubQueue(queue), registerStubQueue(PAUSE_QUEUE)]);
 });
 
 const queueName = fc.oneof({ arbitrary: fc.constant('').map(() => queue), weight: 4 }, { arbitrary: fc.constantFrom('unknown-queue', '__proto__'), weight: 1 });
@@ -52,6 +54,7 @@ const ROUTES = [
   { method: 'POST', path: '/internal/heartbeat', body: bodyNear(heartbeatBody(fc.uuid(), queueName)) },
   { method: 'POST', path: '/internal/dispatch/cancel', body: bodyNear(fc.record({ queueName, jobId: fc.oneof(goodJobId, hostileId) })) },
   { method: 'GET', path: '/internal/status', body: fc.constant(undefined) },
+  { method: 'POST', path: `/internal/registrations/${PAUSE_QUEUE}/paused`, body: bodyNear(fc.record({ paused: fc.boolean() })) },
 ] as const;
 
 const routeCase = fc.oneof(...ROUTES.map(({ method, path, body }) => fc.record({ method: fc.constant(method), path: fc.constant(path), body })));

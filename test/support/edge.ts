@@ -93,6 +93,10 @@ export class EdgeServer {
     return this.#admin('PUT', name, input);
   }
 
+  getRegistration(name: string): Promise<Registration> {
+    return this.#admin('GET', name);
+  }
+
   patchRegistration(name: string, input: RegistrationInput): Promise<Registration> {
     return this.#admin('PATCH', name, input);
   }

@@ -171,3 +171,13 @@ export const parseCancelRequest = (body: unknown): ValidationResult<CancelReques
   if (idProblem) errors.push({ field: 'jobId', message: idProblem });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { queueName: body.queueName as string, jobId: body.jobId as string } };
 };
+
+/** `POST /internal/registrations/:name/paused`: an operator's pause or resume, relayed by the bridge. */
+export const parsePausedRequest = (body: unknown): ValidationResult<{ paused: boolean }> => {
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  const errors: FieldError[] = Object.keys(body)
+    .filter((key) => key !== 'paused')
+    .map((key) => ({ field: key, message: 'is not a known field' }));
+  if (typeof body.paused !== 'boolean') errors.push({ field: 'paused', message: 'must be true or false' });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { paused: body.paused as boolean } };
+};

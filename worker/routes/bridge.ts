@@ -10,19 +10,20 @@ import {
   type DispatchRequest,
   type RegistrationsResponse,
 } from '../../src/protocol.ts';
-import { endpointPolicy } from '../config.ts';
+import { endpointPolicy, registrationDefaults } from '../config.ts';
 import type { Release, SlotAnswer } from '../coordinator/types.ts';
 import { featureSigner } from '../dispatch/feature-signer.ts';
 import { budgetThrottled, featureDuration, isolateBudget } from '../dispatch/isolate-load.ts';
-import { isRefusal, parseCancelRequest, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, refusedOutcome } from '../dispatch/parse-request.ts';
+import { isRefusal, parseCancelRequest, parseDispatchBatch, parseDispatchRequest, parseHeartbeat, parsePausedRequest, refusedOutcome } from '../dispatch/parse-request.ts';
 import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
 import type { AppEnv } from '../env.ts';
-import { ReplayedError, ValidationError } from '../errors.ts';
+import { NotFoundError, ReplayedError, StoreUnavailableError, ValidationError } from '../errors.ts';
 import { parseJsonBody } from '../http/read-body.ts';
 import { bridgeAuth } from '../middleware/bridge-auth.ts';
 import { refuseReplays } from '../middleware/refuse-replays.ts';
 import { listRegistrations, registrationsEtag } from '../registry.ts';
+import { isValidQueueName, queueNameError } from '../../src/registration.ts';
 
 /** How long a dispatch may wait in its queue's line for a slot before answering `throttled`. */
 export const DISPATCH_MAX_WAIT_MS = 2_000;
@@ -138,6 +139,20 @@ export const bridgeRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const aborted = await c.env.QUEUE_COORDINATOR.getByName(parsed.value.queueName).cancel(parsed.value.jobId);
     return c.json({ aborted });
+  })
+  // An operator's pause or resume from the bridge's console (contract addition): the same merge as the
+  // admin PATCH, limited to `paused`, because the bridge holds no admin token. Never a BullMQ-only pause.
+  .post('/registrations/:name/paused', bridgeAuth(MAX_CONTROL_BODY_BYTES), async (c) => {
+    const name = c.req.param('name');
+    if (!isValidQueueName(name)) throw new ValidationError([queueNameError()]);
+    const parsed = parsePausedRequest(parseJsonBody(c, c.get('rawBody')));
+    if (!parsed.ok) throw new ValidationError(parsed.errors);
+    const result = await c.env.QUEUE_COORDINATOR.getByName(name).writeRegistration({ name, input: parsed.value, mode: 'merge', defaults: registrationDefaults(c.env) });
+    // No If-Match is sent, so 412 cannot be answered.
+    if (result.status === 200 || result.status === 201) return c.json(result.registration);
+    if (result.status === 400) throw new ValidationError(result.errors);
+    if (result.status === 503) throw new StoreUnavailableError();
+    throw new NotFoundError(`queue '${name}' is not registered`);
   })
   .post('/heartbeat', bridgeAuth(MAX_CONTROL_BODY_BYTES), async (c) => {
     const parsed = parseHeartbeat(parseJsonBody(c, c.get('rawBody')));
