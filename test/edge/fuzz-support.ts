@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { ErrorBody } from '../../src/protocol.ts';
 import { fuzzRuns } from '../support/fuzz.ts';
-import { abbreviate, type Body } from '../support/fuzz-arbitraries.ts';
+import { abbreviate, withExtraV1, type Body } from '../support/fuzz-arbitraries.ts';
 import { bridgeSignature, edgeFetch } from './helpers.ts';
 
 export const runs = (defaultRuns: number): number => fuzzRuns(defaultRuns, env.FUZZ_RUNS);
@@ -53,7 +53,6 @@ export const expectWellBehaved = (answer: Answer, { notConfiguredAllowed = false
 
 // ---- bridge signatures ------------------------------------------------------------------------
 
-const BOGUS_V1 = `v1=${'ab'.repeat(32)}`;
 
 /** How a request is signed; only the first three may be accepted (ARCHITECTURE: at most two v1 values). */
 export const ACCEPTED_SIGNATURES = ['valid', 'valid-twice', 'valid-and-one-bogus'] as const;
@@ -75,14 +74,10 @@ export const signatureFor = async (kind: SignatureKind, method: string, path: st
   switch (kind) {
     case 'valid':
       return valid();
-    case 'valid-twice': {
-      const header = await valid();
-      return `${header},${header.split(',')[1]}`;
-    }
+    case 'valid-twice':
     case 'valid-and-one-bogus':
-      return `${await valid()},${BOGUS_V1}`;
     case 'valid-and-many-bogus':
-      return `${await valid()}${`,${BOGUS_V1}`.repeat(Math.max(2, bogusCount))}`;
+      return withExtraV1(await valid(), kind, Math.max(2, bogusCount));
     case 'absent':
       return undefined;
     case 'empty':

@@ -5,6 +5,7 @@ import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import type { DispatchBatchLine, DispatchOutcome, DispatchRequest, ErrorBody, FieldError, HeartbeatRequest, Registration } from '../../src/protocol.ts';
 import { Signer } from '../../src/signing.ts';
+import type { QueueStats } from '../../worker/coordinator/types.ts';
 import type { QueueStubStats, RecordedRequest, StubBehaviour } from '../support/feature-stub-types.ts';
 
 export const EDGE = 'http://edge.test';
@@ -109,23 +110,10 @@ export const edgeStatus = async (): Promise<EdgeStatus> => {
   return response.json();
 };
 
-export interface QueueStatus {
+/** What /internal/status shows per queue: the coordinator's figures, plus what the route adds. */
+export interface QueueStatus extends Omit<QueueStats, 'registration'> {
   name: string;
   registration: Registration;
-  inFlight: number;
-  limit: number;
-  waiting: number;
-  totals: {
-    dispatched: number;
-    completed: number;
-    failedRetryable: number;
-    failedFinal: number;
-    throttled: number;
-    throttledBudget: number;
-    leasesExpired: number;
-  };
-  latencyMs: { p50: number | null; p95: number | null };
-  lastError: { message: string; status?: number; jobId: string; at: string } | null;
   budget: { perIsolate: number; held: number; capped: string | null };
   /** Backlog read from Redis; null when the edge cannot reach it (see EdgeStatus.depthError). */
   depth: { waiting: number; active: number; delayed: number; failed: number } | null;

@@ -174,3 +174,21 @@ export const pathSegment = (good: fc.Arbitrary<string>): fc.Arbitrary<string> =>
     { arbitrary: hostileId.map(encodePathSegment), weight: 3 },
     { arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '..', '.', '%2e%2e', 'a%2Fb', 'a%00b', '', 'A', 'a'.repeat(64), 'a'.repeat(300)), weight: 2 },
   );
+
+/** A `v1=` value of the right shape that no key made. */
+const BOGUS_V1 = `v1=${'ab'.repeat(32)}`;
+
+/** The ways a correct signature header can carry more `v1=` values than its own. */
+export type ExtraV1 = 'valid-twice' | 'valid-and-one-bogus' | 'valid-and-many-bogus';
+
+/** `header` (a correct `t=…,v1=…`) with its v1 repeated, one bogus v1 added, or `bogusCount` of them. */
+export const withExtraV1 = (header: string, kind: ExtraV1, bogusCount: number): string => {
+  switch (kind) {
+    case 'valid-twice':
+      return `${header},${header.split(',')[1]}`;
+    case 'valid-and-one-bogus':
+      return `${header},${BOGUS_V1}`;
+    case 'valid-and-many-bogus':
+      return `${header}${`,${BOGUS_V1}`.repeat(bogusCount)}`;
+  }
+};

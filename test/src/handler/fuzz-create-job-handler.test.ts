@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HEADER_SIGNATURE } from '../../../src/protocol.ts';
 import { checkProperty, fuzzRuns } from '../../support/fuzz.ts';
-import { abbreviate, bodyNear, bodyText, contentType, field, hostileId, METHODS, shape, type Body } from '../../support/fuzz-arbitraries.ts';
+import { abbreviate, bodyNear, bodyText, contentType, field, hostileId, METHODS, shape, withExtraV1, type Body } from '../../support/fuzz-arbitraries.ts';
 import { goodJobId } from '../../support/fuzz-shapes.ts';
 import { fuzzedJobHandler, jobCallHeaders, OTHER_SIGNING_SECRET, signJobCall } from './fuzz-handler-keys.ts';
 
@@ -71,7 +71,6 @@ const REFUSED = ['absent', 'empty', 'other-secret', 'expired', 'future', 'other-
 type Signing = (typeof ACCEPTED)[number] | (typeof REFUSED)[number];
 const signing: fc.Arbitrary<Signing> = fc.oneof({ arbitrary: fc.constant('valid' as const), weight: 5 }, { arbitrary: fc.constantFrom(...ACCEPTED, ...REFUSED), weight: 5 });
 
-const BOGUS_V1 = `v1=${'cd'.repeat(32)}`;
 const now = () => Math.floor(Date.now() / 1000);
 
 const signatureOf = async (kind: Signing, queueName: string, text: string, bogusCount: number): Promise<string | undefined> => {
@@ -79,14 +78,10 @@ const signatureOf = async (kind: Signing, queueName: string, text: string, bogus
   switch (kind) {
     case 'valid':
       return valid();
-    case 'valid-twice': {
-      const header = await valid();
-      return `${header},${header.split(',')[1]}`;
-    }
+    case 'valid-twice':
     case 'valid-and-one-bogus':
-      return `${await valid()},${BOGUS_V1}`;
     case 'valid-and-many-bogus':
-      return `${await valid()}${`,${BOGUS_V1}`.repeat(bogusCount)}`;
+      return withExtraV1(await valid(), kind, bogusCount);
     case 'absent':
       return undefined;
     case 'empty':
