@@ -56,6 +56,8 @@ export const buildSdk = (): string => {
     description: 'Queue Worker for feature teams: the Node producer client, the Workers producer and the feature-side job handler.',
     type: 'module',
     sideEffects: false,
+    // The built code loads on Node 20 (Web Crypto, fetch and Request are global there); tested on 24.
+    engines: { node: '>=20' },
     exports: {
       ...Object.fromEntries(Object.entries(ENTRIES).map(([entry, dir]) => [entry, { types: `./${dir}/index.d.ts`, default: `./${dir}/index.js` }])),
       './package.json': './package.json',
