@@ -1,5 +1,5 @@
 // `npm run build:sdk`: the installable @lilith/queue in dist/sdk (then `npm pack dist/sdk`). ESM +
-// .d.ts from src/ (tsconfig.sdk.json), and a package.json whose dependencies are exactly the
+// .d.ts from src/ (scripts/tsconfig.sdk.json), and a package.json whose dependencies are exactly the
 // packages the built code imports: the Node client's bullmq and ioredis as optional peers, so a
 // Workers feature that imports only the handler or the edge client installs nothing else.
 
@@ -47,7 +47,7 @@ const peerRange = (name: string): string => {
 
 export const buildSdk = (): string => {
   rmSync(SDK_DIR, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.sdk.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'scripts', 'tsconfig.sdk.json')], { stdio: 'inherit' });
   const imported = importedPackages();
   const peers = imported.filter((name) => NODE_PEERS.has(name));
   const manifest = {
