@@ -17,6 +17,9 @@ const NODE_PEERS = new Set(['bullmq', 'ioredis']);
 const ENTRIES = { '.': 'client', './client': 'client', './edge-client': 'edge-client', './handler': 'handler' } as const;
 const BARE_IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+'([^./][^']*)'/gm;
 
+/** The package's README: the root README's section for feature teams, which documents these entries. */
+const FEATURE_TEAMS_SECTION = /^## For feature teams\n[\s\S]*?(?=^## )/m;
+
 const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 
 const builtFiles = (dir: string): string[] =>
@@ -69,6 +72,9 @@ export const buildSdk = (): string => {
     peerDependenciesMeta: Object.fromEntries(peers.map((name) => [name, { optional: true }])),
   };
   writeFileSync(join(SDK_DIR, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const section = FEATURE_TEAMS_SECTION.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  if (!section) throw new Error('README.md has no "## For feature teams" section for the package README');
+  writeFileSync(join(SDK_DIR, 'README.md'), `# ${PACKAGE_NAME}\n\n${manifest.description}\n\n${section[0]}`);
   return SDK_DIR;
 };
 

@@ -133,6 +133,7 @@ describe('the @lilith/queue package', () => {
     expect(Object.keys(installed.exports)).toEqual(['.', './client', './edge-client', './handler', './package.json']);
     expect(installed.peerDependenciesMeta).toEqual({ bullmq: { optional: true }, ioredis: { optional: true } });
     expect(PROTOCOL_VERSIONS.bullmq).toBe(Number(ROOT_PACKAGE.dependencies.bullmq.split('.')[0]));
+    expect(readFileSync(join(PROJECT, 'node_modules', '@lilith', 'queue', 'README.md'), 'utf8')).toContain('## For feature teams');
     // Only built JavaScript and declarations: Node does not strip types under node_modules.
     expect(readdirSync(join(PROJECT, 'node_modules', '@lilith', 'queue'), { recursive: true }).filter((file) => String(file).endsWith('.ts') && !String(file).endsWith('.d.ts'))).toEqual([]);
   });
