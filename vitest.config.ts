@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'edge',
           include: ['test/edge/**/*.test.ts', 'test/src/**/*.test.ts'],
-          globalSetup: ['test/support/feature-stub-global-setup.ts'],
+          globalSetup: ['test/support/feature-stub-global-setup.ts', 'test/support/msgpack-reference-global-setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -13,7 +13,7 @@ import {
   type HeartbeatRequest,
 } from '../src/protocol.ts';
 import { Signer } from '../src/signing.ts';
-import { parseJsonOrUndefined } from '../src/json.ts';
+import { isPlainObject, parseJsonOrUndefined } from '../src/json.ts';
 import { parseDispatchOutcome } from './dispatch-outcome.ts';
 
 const CONTROL_TIMEOUT_MS = 10_000;
@@ -72,13 +72,10 @@ export interface DispatchBatchOptions {
 }
 
 const snippet = (body: string): string => {
-  try {
-    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
-    if (typeof message === 'string') return message.slice(0, ERROR_SNIPPET_CHARS);
-  } catch {
-    // Not the edge's JSON error shape; show the raw start instead.
-  }
-  return body.slice(0, ERROR_SNIPPET_CHARS);
+  const parsed = parseJsonOrUndefined(body);
+  const message = isPlainObject(parsed) && isPlainObject(parsed.error) ? parsed.error.message : undefined;
+  // Not the edge's JSON error shape: the raw start instead.
+  return (typeof message === 'string' ? message : body).slice(0, ERROR_SNIPPET_CHARS);
 };
 
 export class EdgeClient {

@@ -4,15 +4,14 @@
 
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { parseJsonOrUndefined } from '../src/json.ts';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:26388';
 const WAIT_MS = 30_000;
 
 const [queueName = 'demo', json = '{"name":"Ada"}'] = process.argv.slice(2);
-let data: unknown;
-try {
-  data = JSON.parse(json);
-} catch {
+const data = parseJsonOrUndefined(json);
+if (data === undefined) {
   process.stderr.write(`the job data must be JSON, got: ${json}\n`);
   process.exit(2);
 }

@@ -12,6 +12,7 @@ import { ChildService } from '../test/support/child-service.ts';
 import { wranglerDev, wranglerVars } from '../test/support/edge.ts';
 import { UpstashGateway } from '../test/support/upstash-gateway.ts';
 import { DEMO_QUEUE, startDemoFeature } from './demo-feature.ts';
+import { INSTALL_REDIS } from './preflight-checks.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
@@ -33,8 +34,7 @@ const REQUIRED_DEV_VARS = ['ADMIN_TOKEN', 'BRIDGE_SECRET', 'FEATURE_SIGNING_SECR
 const ENSURE_DEV_VARS: string = new URL('./ensure-dev-vars.mjs', import.meta.url).href;
 const READY_DEADLINE_MS = 60_000;
 const REDIS_DEADLINE_MS = 10_000;
-const REDIS_INSTALL_HINT =
-  'redis-server was not found. Install Redis (macOS: brew install redis · Debian/Ubuntu: sudo apt-get install redis-server) or start one on 127.0.0.1:26388, then run npm start again.';
+const REDIS_INSTALL_HINT = `redis-server was not found: ${INSTALL_REDIS}, or start one on 127.0.0.1:26388, then run npm start again.`;
 
 export class StackError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

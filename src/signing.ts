@@ -2,6 +2,7 @@
 // Bridge → edge signs "<t>.<METHOD>.<path>.<raw body>"; edge → feature signs "<t>.<raw body>".
 // Web Crypto only, so the same code runs in workerd and Node.
 
+import { toHex } from './hex.ts';
 import { SIGNATURE_TOLERANCE_SECONDS } from './protocol.ts';
 
 const encoder = new TextEncoder();
@@ -16,8 +17,6 @@ const unixNow = (): number => Math.floor(Date.now() / 1000);
 const importHmacKey = (secret: string): Promise<CryptoKey> =>
   crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 
-const toHex = (buffer: ArrayBuffer): string =>
-  Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /** `hex` is even-length lowercase hex (checked by the caller). */
 const fromHex = (hex: string): Uint8Array<ArrayBuffer> => {

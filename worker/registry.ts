@@ -1,6 +1,7 @@
 // The KV copy of the registrations: what the bridge syncs from and what lists read. Written only
 // by each queue's coordinator (which holds the authoritative copy), read by everyone else.
 
+import { toHex } from '../src/hex.ts';
 import type { Registration } from '../src/protocol.ts';
 
 const KEY_PREFIX = 'registration:';
@@ -26,6 +27,5 @@ export const listRegistrations = async (kv: KVNamespace): Promise<Registration[]
 /** A strong ETag over the whole set, so a bridge polling an unchanged set gets a 304. */
 export const registrationsEtag = async (registrations: Registration[]): Promise<string> => {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(registrations)));
-  const hex = Array.from(new Uint8Array(digest).slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `"${hex}"`;
+  return `"${toHex(new Uint8Array(digest, 0, 16))}"`;
 };

@@ -2,7 +2,7 @@
 // POST /queues/:name/jobs. Web-standard fetch only; pass a service binding's fetch to skip the
 // public internet.
 
-import type { ErrorBody } from '../protocol.ts';
+import { isPlainObject, parseJsonOrUndefined } from '../json.ts';
 import type { AddJobOptions } from '../jobs/job-options.ts';
 
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
@@ -33,12 +33,11 @@ export class EdgeQueueError extends Error {
 
 const errorFrom = async (response: Response): Promise<EdgeQueueError> => {
   const text = await response.text();
-  try {
-    const { error } = JSON.parse(text) as ErrorBody;
-    return new EdgeQueueError(response.status, error.code, error.message, { details: error.details });
-  } catch (cause) {
-    return new EdgeQueueError(response.status, 'unexpected_response', `the edge answered ${response.status}: ${text.slice(0, 200)}`, { cause });
-  }
+  const body = parseJsonOrUndefined(text);
+  const { code, message, details } = isPlainObject(body) && isPlainObject(body.error) ? body.error : {};
+  // The edge's error shape ({error: {code, message, details?}}); anything else is shown as it came.
+  if (typeof code === 'string' && typeof message === 'string') return new EdgeQueueError(response.status, code, message, { details });
+  return new EdgeQueueError(response.status, 'unexpected_response', `the edge answered ${response.status}: ${text.slice(0, 200)}`);
 };
 
 /** `Queues` maps queue names to their data, as for QueueClient. */

@@ -2,3 +2,4 @@
 export { createJobHandler } from './create-job-handler.ts';
 export { NonRetryableError, RetryAfterError } from './errors.ts';
 export type { CreateJobHandlerOptions, JobContext, JobHandler, JobHandlers, QueueKeys } from './types.ts';
+export { PROTOCOL_VERSIONS, type ProtocolVersions } from '../protocol-versions.ts';

@@ -1,17 +1,13 @@
 // Checks the seed-shaped body the edge sends a feature: { jobId, queueName, data, attemptsMade }.
 
 import type { FeatureJobRequest } from '../protocol.ts';
-import { isPlainObject } from '../json.ts';
+import { isPlainObject, parseJsonOrUndefined } from '../json.ts';
 
 export type ParseResult = { ok: true; value: FeatureJobRequest } | { ok: false; message: string };
 
 export const parseJobRequest = (raw: string): ParseResult => {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    return { ok: false, message: 'body is not valid JSON' };
-  }
+  const body = parseJsonOrUndefined(raw);
+  if (body === undefined) return { ok: false, message: 'body is not valid JSON' };
   if (!isPlainObject(body)) return { ok: false, message: 'body must be a JSON object' };
   const { jobId, queueName, data, attemptsMade } = body;
   if (typeof jobId !== 'string' || jobId === '') return { ok: false, message: 'jobId must be a non-empty string' };

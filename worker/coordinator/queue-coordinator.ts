@@ -7,6 +7,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Registration } from '../../src/protocol.ts';
 import { defaultSpec, mergeRegistration } from '../../src/registration.ts';
 import { ReplayGuard } from '../../src/replay-guard.ts';
+import { entityTagMatches } from '../http/etag.ts';
 import { registrationKey } from '../registry.ts';
 import { LatencyWindow } from './latency.ts';
 import type {
@@ -105,10 +106,7 @@ const clampRetryAfter = (ms: number): number => Math.round(Math.min(MAX_RETRY_AF
 
 const sameAttempt = (a: JobAttempt, b: JobAttempt): boolean => a.jobId === b.jobId && a.attemptsMade === b.attemptsMade;
 
-const etagMatches = (ifMatch: string, version: number | null): boolean => {
-  if (ifMatch.trim() === '*') return version !== null;
-  return ifMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '').replace(/"/g, '') === String(version));
-};
+const etagMatches = (ifMatch: string, version: number | null): boolean => entityTagMatches(ifMatch, version === null ? undefined : String(version));
 
 export class QueueCoordinator extends DurableObject<Env> {
   #registration: Registration | null = null;

@@ -5,7 +5,7 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import type { ResolvedJobOptions } from '../../src/jobs/job-options.ts';
 import { ADD_DELAYED_JOB, ADD_PRIORITIZED_JOB, ADD_STANDARD_JOB, type RestScript } from './bullmq-scripts.ts';
-import { pack, type Packable } from './msgpack.ts';
+import { packHex } from './pack.ts';
 import type { QueueKeys } from './queue-keys.ts';
 import { runScript, runScriptAfterExists } from './run-script.ts';
 
@@ -23,8 +23,6 @@ export interface AddedJob {
   /** False when a job with the producer's jobId already existed (BullMQ returns that one). */
   created: boolean;
 }
-
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /** BullMQ's choice of script and its KEYS, in the order each script declares them. */
 export const scriptFor = (opts: ResolvedJobOptions, keys: QueueKeys): { script: RestScript; scriptKeys: string[] } => {
@@ -46,11 +44,11 @@ export const scriptFor = (opts: ResolvedJobOptions, keys: QueueKeys): { script: 
 /** ARGV as BullMQ builds it: packed arguments, data JSON, packed options (the first and last hex for REST). */
 export const jobArgv = (job: NewJob, keys: QueueKeys): string[] => {
   // What BullMQ's Job constructor keeps: attempts defaults to 0; undefined options are dropped.
-  const opts: Record<string, Packable> = { attempts: 0, ...job.opts };
+  const opts: Record<string, unknown> = { attempts: 0, ...job.opts };
   // [key prefix, custom id, name, timestamp, parentKey, parent deps key, parent, repeat job key,
   //  deduplication key, defer parent release]: no parents, repeats or deduplication here.
-  const args: Packable[] = [keys.base, job.opts.jobId ?? '', job.name, job.timestamp, null, null, undefined, undefined, null, null];
-  return [toHex(pack(args)), job.dataJson, toHex(pack(opts))];
+  const args: unknown[] = [keys.base, job.opts.jobId ?? '', job.name, job.timestamp, null, null, undefined, undefined, null, null];
+  return [packHex(args), job.dataJson, packHex(opts)];
 };
 
 const asJobId = (result: unknown, script: RestScript): string => {

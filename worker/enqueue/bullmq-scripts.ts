@@ -9,6 +9,7 @@
 import { addDelayedJob } from 'bullmq/dist/esm/scripts/addDelayedJob-6.js';
 import { addPrioritizedJob } from 'bullmq/dist/esm/scripts/addPrioritizedJob-9.js';
 import { addStandardJob } from 'bullmq/dist/esm/scripts/addStandardJob-9.js';
+import { toHex } from '../../src/hex.ts';
 
 /** BullMQ's script module shape: `{ name, content, keys }`. */
 export interface BullmqScript {
@@ -43,7 +44,7 @@ end)(ARGV)
 
 const sha1Hex = async (text: string): Promise<string> => {
   const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return toHex(digest);
 };
 
 export const forRest = (script: BullmqScript): RestScript => {

@@ -19,6 +19,7 @@ import { ReleaseBatcher } from '../dispatch/release-batcher.ts';
 import { runJob } from '../dispatch/run-job.ts';
 import type { AppEnv } from '../env.ts';
 import { NotFoundError, ReplayedError, StoreUnavailableError, ValidationError } from '../errors.ts';
+import { entityTagMatches } from '../http/etag.ts';
 import { parseJsonBody } from '../http/read-body.ts';
 import { bridgeAuth } from '../middleware/bridge-auth.ts';
 import { refuseReplays } from '../middleware/refuse-replays.ts';
@@ -41,15 +42,13 @@ const ndjson = (body: BodyInit): Response => new Response(body, { headers: { 'Co
 
 const lineOf = (line: DispatchBatchLine): string => `${JSON.stringify(line)}\n`;
 
-const ifNoneMatches = (header: string | undefined, etag: string): boolean =>
-  header !== undefined && header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-
 export const bridgeRoutes = new Hono<AppEnv>()
   .get('/registrations', bridgeAuth(0), async (c) => {
     const registrations = await listRegistrations(c.env.REGISTRATIONS);
     const etag = await registrationsEtag(registrations);
     c.header('ETag', etag);
-    if (ifNoneMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
+    const ifNoneMatch = c.req.header('If-None-Match');
+    if (ifNoneMatch !== undefined && entityTagMatches(ifNoneMatch, etag)) return c.body(null, 304);
     return c.json<RegistrationsResponse>({ registrations });
   })
   .post('/dispatch', bridgeAuth(MAX_JOB_BODY_BYTES), refuseReplays, async (c) => {

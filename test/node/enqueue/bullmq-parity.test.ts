@@ -5,13 +5,11 @@
 import { createHash } from 'node:crypto';
 import { PRIORITY_LIMIT, Queue } from 'bullmq';
 import type { Command, Redis } from 'ioredis';
-import { Packr } from 'msgpackr'; // bullmq's own packer (the version bullmq pins), for the encoder checks
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveJobOptions, type JobOptions } from '../../../src/jobs/job-options.ts';
 import { MAX_JOB_PRIORITY } from '../../../src/jobs/limits.ts';
 import { jobArgv, scriptFor } from '../../../worker/enqueue/add-job.ts';
 import { ADD_DELAYED_JOB, ADD_PRIORITIZED_JOB, ADD_STANDARD_JOB, HEX_ARGV_PROLOGUE } from '../../../worker/enqueue/bullmq-scripts.ts';
-import { pack, type Packable } from '../../../worker/enqueue/msgpack.ts';
 import { queueKeys } from '../../../worker/enqueue/queue-keys.ts';
 import { RedisServer } from '../../support/redis.ts';
 
@@ -97,23 +95,5 @@ describe('edge enqueue parity with BullMQ', () => {
       expect(script.keys).toBe(bullmq.numberOfKeys);
       expect(await script.sha1()).toMatch(/^[0-9a-f]{40}$/);
     }
-  });
-});
-
-describe('msgpack encoder', () => {
-  const msgpackr = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
-  const values: [string, Packable][] = [
-    ['small and large unsigned integers', [0, 1, 31, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1]],
-    ['negative integers', [-1, -32, -33, -128, -129, -32_768, -32_769, -(2 ** 31)]],
-    ['numbers beyond 32 bits and fractions', [2 ** 32, 1_764_270_000_123, -(2 ** 31) - 1, 0.2, -1.5, Number.MAX_SAFE_INTEGER]],
-    ['strings of every header size', ['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(255), 'x'.repeat(256), 'x'.repeat(70_000)]],
-    ['non-ASCII strings', ['ünïcode', '✓ done', '📬 mail', 'é'.repeat(40)]],
-    ['booleans, null and undefined', [true, false, null, undefined]],
-    ['arrays of every header size', [[], Array.from({ length: 15 }, (_, i) => i), Array.from({ length: 16 }, (_, i) => i), Array.from({ length: 70_000 }, () => 1)]],
-    ['nested objects, undefined values kept as nil', { attempts: 3, backoff: { type: 'fixed', delay: 1000, jitter: 0.5 }, gone: undefined, list: [{ a: 1 }], empty: {} }],
-  ];
-
-  it.each(values)('packs %s exactly as msgpackr does', (_case, value) => {
-    expect(Buffer.from(pack(value))).toEqual(msgpackr.pack(value));
   });
 });
