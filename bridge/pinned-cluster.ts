@@ -1,0 +1,35 @@
+// An ioredis Cluster that sends commands without a key (BullMQ's INFO version check, PING, PUBLISH,
+// the ready check) to the master of one slot instead of a random one. With a hash-tagged
+// QUEUE_PREFIX every BullMQ key lives in that slot, so each of the bridge's cluster clients (the
+// shared one, one blocking duplicate per worker) holds a single node connection, as against one
+// Redis: queues + 2 connections in all, not up to three times that.
+
+import { Cluster, Command, type ClusterNode, type ClusterOptions } from 'ioredis';
+
+/** The slot Redis Cluster gives `key` (its hash tag's, if it has one). */
+export const slotOf = (key: string): number => new Command('exists', [key]).getSlot();
+
+export class PinnedCluster extends Cluster {
+  readonly #startupNodes: ClusterNode[];
+  readonly #options: ClusterOptions;
+  readonly #slot: number;
+
+  constructor(startupNodes: ClusterNode[], options: ClusterOptions, slot: number) {
+    super(startupNodes, options);
+    this.#startupNodes = startupNodes;
+    this.#options = options;
+    this.#slot = slot;
+  }
+
+  /** BullMQ duplicates the shared client for each worker's blocking connection: pinned alike. */
+  override duplicate(overrideStartupNodes: ClusterNode[] = [], overrideOptions: ClusterOptions = {}): PinnedCluster {
+    const nodes = overrideStartupNodes.length > 0 ? overrideStartupNodes : this.#startupNodes;
+    return new PinnedCluster(nodes, { ...this.#options, ...overrideOptions }, this.#slot);
+  }
+
+  override sendCommand(command: Command, stream?: Parameters<Cluster['sendCommand']>[1], node?: unknown): unknown {
+    // ioredis routes a command by `node.slot` when given one; pipelines pass their own node.
+    if (node === undefined && command.getSlot() == null) return super.sendCommand(command, stream, { slot: this.#slot });
+    return super.sendCommand(command, stream, node);
+  }
+}
