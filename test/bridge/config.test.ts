@@ -108,4 +108,11 @@ describe('node bridge/main.ts with a bad configuration', () => {
     expect(bridge.output).toContain('EDGE_URL is required');
     expect(bridge.output).toContain('PORT must be an integer between 0 and 65535 (got "eighty")');
   });
+
+  it('exits non-zero when REDIS_CLUSTER_NODES comes with a QUEUE_PREFIX that has no hash tag', async () => {
+    const bridge = BridgeProcess.spawn({ ...REQUIRED, REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: 'jobs' });
+
+    expect(await bridge.exited).toEqual({ code: 1, signal: null });
+    expect(bridge.output).toContain('QUEUE_PREFIX must contain a Redis Cluster hash tag such as {qw} when REDIS_CLUSTER_NODES is set');
+  });
 });

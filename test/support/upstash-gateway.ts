@@ -153,6 +153,7 @@ export class UpstashGateway {
         case '':
           return send(200, await this.#single(toArgs(body), base64));
         case '/pipeline':
+          if (this.#redis instanceof Cluster) return send(200, await this.#each(toCommands(body), base64));
           return send(200, await this.#batch(this.#redis.pipeline(), toCommands(body), base64));
         case '/multi-exec':
           return send(200, await this.#batch(this.#redis.multi(), toCommands(body), base64));
@@ -170,6 +171,24 @@ export class UpstashGateway {
   async #single([command, ...args]: string[], base64: boolean): Promise<Entry> {
     const reply = (await this.#redis.callBuffer(command, ...args)) as Reply;
     return entry(null, reply, base64);
+  }
+
+  /**
+   * An Upstash pipeline is not atomic and may touch any keys, while a cluster pipelines only within
+   * one slot: each command goes on its own (ioredis still writes them in order to each master).
+   */
+  #each(commands: string[][], base64: boolean): Promise<Entry[]> {
+    return Promise.all(
+      commands.map(([command, ...args]) =>
+        this.#redis.callBuffer(command, ...args).then(
+          (reply) => entry(null, reply, base64),
+          (error: Error) => {
+            if (error instanceof ReplyError) return entry(error, null, base64);
+            throw error;
+          },
+        ),
+      ),
+    );
   }
 
   async #batch(batch: ReturnType<Redis['pipeline'] | Cluster['pipeline']>, commands: string[][], base64: boolean): Promise<Entry[]> {
