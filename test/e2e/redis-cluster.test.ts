@@ -14,6 +14,7 @@ import type { Registration } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { FeatureStub } from '../support/feature-stub.ts';
+import { allPages, OPS_ENV, OPS_READ_TOKEN, opsFetch } from '../support/ops.ts';
 import { RedisCluster } from '../support/redis-cluster.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { teardown } from '../support/teardown.ts';
@@ -54,6 +55,7 @@ beforeAll(async () => {
       REDIS_CLUSTER_NODES: cluster.nodes,
       QUEUE_PREFIX: PREFIX,
       BRIDGE_ID,
+      ...OPS_ENV,
       // Reconciliation reads every finished job back.
       QUEUE_COMPLETED_RETENTION_COUNT: '100000',
       // Longer than the master's outage (as the 30 s default is), so no job's lock lapses meanwhile.
@@ -159,6 +161,23 @@ it('runs jobs from the Node client and the edge route through the bridge, every 
   console.info(`Redis Cluster connections of a bridge running ${workers} queues: ${connections.join(' + ')} over the three masters`);
   expect(connections.reduce((a, b) => a + b)).toBe(workers + 2);
 }, 40_000);
+
+it("cancels a running job over the cluster's pub/sub, lists it through the operations routes, and the edge reads the queue's depth through the gateway", async () => {
+  const [{ name }] = await registerRunning('cluster-ops', 1);
+  stub.script(name, [{ hang: true }]);
+  const jobId = await nodeProducer.addJob(name, { long: true });
+  await waitFor(() => stub.stats(name).inFlight === 1, { what: 'the job at the feature' });
+
+  // The cancel is published on the tag's master and reaches the subscriber, wherever ioredis put it.
+  expect(await opsFetch(bridge.url, `/queues/${name}/jobs/${jobId}/cancel`, { method: 'POST' })).toEqual({ status: 200, body: { id: jobId, state: 'failed' } });
+  await waitFor(() => stub.stats(name).aborted === 1, { what: 'the feature call aborted' });
+  expect((await opsFetch(bridge.url, `/queues/${name}/jobs/${jobId}`, { token: OPS_READ_TOKEN })).body).toMatchObject({ state: 'failed', failedReason: 'cancelled' });
+  expect(await allPages(bridge.url, name, 'failed', 10)).toEqual([jobId]);
+
+  const status = await fetch(`${edge.url}/internal/status`, { headers: { Authorization: `Bearer ${edge.adminToken}` } });
+  const { queues: depths } = (await status.json()) as { queues: { name: string; depth: unknown }[] };
+  expect(depths.find((queue) => queue.name === name)?.depth).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+}, 30_000);
 
 it('loses and duplicates no job, and every worker resumes, when the queues\' master is killed and restarted mid-run', async () => {
   const registrations = await registerRunning('cluster-soak', SOAK_QUEUES);
