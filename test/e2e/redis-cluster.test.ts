@@ -184,29 +184,33 @@ it('loses and duplicates no job, and every worker resumes, when the queues\' mas
   const names = registrations.map((r) => r.name);
   const home = await cluster.masterFor(PREFIX);
   const failedAdds = { node: 0, edge: 0 };
+  const rounds = { node: 0, edge: 0 };
 
   // Each producer adds its jobs at a steady pace; an add that fails (the master is down) is tried
   // again with the same jobId, so a retry of an add that did land cannot make a second job.
+  const add = async (via: 'node' | 'edge', name: string, n: number): Promise<void> => {
+    const jobId = `${via}-${n}`;
+    for (;;) {
+      try {
+        if (via === 'node') await nodeProducer.addJob(name, { via, n }, { jobId });
+        else await edgeProducer().addJob(name, { via, n }, { jobId });
+        return;
+      } catch {
+        failedAdds[via]++;
+        await sleep(100);
+      }
+    }
+  };
   const produce = async (via: 'node' | 'edge'): Promise<void> => {
     for (let n = 0; n < SOAK_JOBS; n++) {
-      for (const name of names) {
-        const jobId = `${via}-${n}`;
-        for (;;) {
-          try {
-            if (via === 'node') await nodeProducer.addJob(name, { via, n }, { jobId });
-            else await edgeProducer().addJob(name, { via, n }, { jobId });
-            break;
-          } catch {
-            failedAdds[via]++;
-            await sleep(100);
-          }
-        }
-      }
+      await Promise.all(names.map((name) => add(via, name, n)));
+      rounds[via]++;
       await sleep(ADD_EVERY_MS);
     }
   };
   const restart = async (): Promise<{ downAt: number; backAt: number }> => {
-    await waitFor(() => names.every((name) => stub.requests(name).length > 10), { what: 'the soak to be under way' });
+    // A third of the way in for both producers, so both are adding while the master is down.
+    await waitFor(() => rounds.node >= SOAK_JOBS / 3 && rounds.edge >= SOAK_JOBS / 3, { what: 'the soak to be under way' });
     const downAt = Date.now();
     await home.stop('SIGKILL');
     await sleep(DOWNTIME_MS);
