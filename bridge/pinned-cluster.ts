@@ -1,5 +1,5 @@
-// An ioredis Cluster that sends commands without a key (BullMQ's INFO version check, PING, PUBLISH,
-// the ready check) to the master of one slot instead of a random one. With a hash-tagged
+// An ioredis Cluster that sends commands without a key (BullMQ's INFO version check, the health
+// PING, the cancel PUBLISH) to the master of one slot instead of a random one. With a hash-tagged
 // QUEUE_PREFIX every BullMQ key lives in that slot, so each of the bridge's cluster clients (the
 // shared one, one blocking duplicate per worker) holds a single node connection, as against one
 // Redis: queues + 2 connections in all, not up to three times that. While a master restarts,

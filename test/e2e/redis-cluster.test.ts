@@ -213,7 +213,9 @@ it('loses and duplicates no job, and every worker resumes, when the queues\' mas
     await waitFor(() => rounds.node >= SOAK_JOBS / 3 && rounds.edge >= SOAK_JOBS / 3, { what: 'the soak to be under way' });
     const downAt = Date.now();
     await home.stop('SIGKILL');
+    const outageSeen = waitFor(async () => (await bridge.health()).status === 'down', { timeoutMs: DOWNTIME_MS, what: "the bridge's /health to report Redis down" });
     await sleep(DOWNTIME_MS);
+    await outageSeen;
     await home.restart();
     await cluster.waitUntilHealthy();
     return { downAt, backAt: Date.now() };
