@@ -1,7 +1,8 @@
 // Scale-out on a real Redis Cluster: three masters started here, the bridge on REDIS_CLUSTER_NODES
 // with a hash-tagged QUEUE_PREFIX, the Node client on an ioredis Cluster, and the edge's producer
 // route writing through the Upstash gateway, which talks cluster behind its REST face. Then a soak
-// slice: both producers keep adding while the master that holds the queues is killed and restarted.
+// slice with a second bridge replica (a `node bridge/main.ts` process): both producers keep adding
+// while the master that holds the queues is killed and restarted.
 
 import { randomUUID } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
@@ -11,7 +12,7 @@ import type { Bridge } from '../../bridge/bridge.ts';
 import { QueueClient } from '../../src/client/index.ts';
 import { EdgeQueueClient } from '../../src/edge-client/index.ts';
 import type { Registration } from '../../src/protocol.ts';
-import { bridgeEnv, startBridge } from '../support/bridge.ts';
+import { BridgeProcess, bridgeEnv, startBridge, type Env } from '../support/bridge.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { FeatureStub } from '../support/feature-stub.ts';
 import { allPages, OPS_ENV, OPS_READ_TOKEN, opsFetch } from '../support/ops.ts';
@@ -25,6 +26,8 @@ const PREFIX = '{qw}';
 const PRODUCER_TOKEN = 'cluster-producer-token';
 const UPSTASH_TOKEN = 'cluster-upstash-token';
 const BRIDGE_ID = 'bridge-on-cluster';
+/** Not containing BRIDGE_ID, which the connection count looks for. */
+const REPLICA_ID = 'replica-on-cluster';
 const CONCURRENCY = 3;
 /** The soak slice: jobs per producer per queue, one add every ADD_EVERY_MS per producer. */
 const SOAK_JOBS = 60;
@@ -38,6 +41,8 @@ let stub: FeatureStub;
 let gateway: UpstashGateway;
 let edge: EdgeServer;
 let bridge: Bridge;
+let bridgeVars: Env;
+let replica: BridgeProcess | undefined;
 let redis: Cluster;
 let nodeProducer: QueueClient;
 const edgeProducer = (): EdgeQueueClient => new EdgeQueueClient({ url: edge.url, token: PRODUCER_TOKEN });
@@ -50,18 +55,17 @@ beforeAll(async () => {
     UpstashGateway.start({ clusterNodes: cluster.startupNodes, token: UPSTASH_TOKEN }),
   ]);
   edge = await EdgeServer.start({ vars: { PRODUCER_TOKEN, UPSTASH_REDIS_REST_URL: gateway.url, UPSTASH_REDIS_REST_TOKEN: UPSTASH_TOKEN, QUEUE_PREFIX: PREFIX } });
-  bridge = await startBridge(
-    bridgeEnv(edge.url, cluster.masters[0].port, {
-      REDIS_CLUSTER_NODES: cluster.nodes,
-      QUEUE_PREFIX: PREFIX,
-      BRIDGE_ID,
-      ...OPS_ENV,
-      // Reconciliation reads every finished job back.
-      QUEUE_COMPLETED_RETENTION_COUNT: '100000',
-      // Longer than the master's outage (as the 30 s default is), so no job's lock lapses meanwhile.
-      BRIDGE_LOCK_DURATION_MS: '10000',
-    }),
-  );
+  bridgeVars = bridgeEnv(edge.url, cluster.masters[0].port, {
+    REDIS_CLUSTER_NODES: cluster.nodes,
+    QUEUE_PREFIX: PREFIX,
+    BRIDGE_ID,
+    ...OPS_ENV,
+    // Reconciliation reads every finished job back.
+    QUEUE_COMPLETED_RETENTION_COUNT: '100000',
+    // Longer than the master's outage (as the 30 s default is), so no job's lock lapses meanwhile.
+    BRIDGE_LOCK_DURATION_MS: '10000',
+  });
+  bridge = await startBridge(bridgeVars);
   redis = cluster.client();
   nodeProducer = new QueueClient({ connection: redis, prefix: PREFIX });
 }, 90_000);
@@ -72,6 +76,7 @@ afterAll(() =>
     () => Promise.all(queues.map((queue) => queue.close())),
     () => redis?.disconnect(),
     () => bridge?.close(),
+    () => replica?.stop(),
     () => edge?.close(),
     () => gateway?.close(),
     () => stub?.close(),
@@ -179,9 +184,17 @@ it("cancels a running job over the cluster's pub/sub, lists it through the opera
   expect(depths.find((queue) => queue.name === name)?.depth).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
 }, 30_000);
 
-it('loses and duplicates no job, and every worker resumes, when the queues\' master is killed and restarted mid-run', async () => {
+it('two bridge replicas lose and duplicate no job, hold the global limit, and every worker resumes when the queues\' master is killed and restarted mid-run', async () => {
   const registrations = await registerRunning('cluster-soak', SOAK_QUEUES);
   const names = registrations.map((r) => r.name);
+  replica = await BridgeProcess.start({ ...bridgeVars, BRIDGE_ID: REPLICA_ID });
+  await waitFor(
+    async () => {
+      const { workers } = (await (await fetch(`${replica!.url}/internal/status`)).json()) as { workers: { queue: string; running: boolean }[] };
+      return names.every((name) => workers.some((w) => w.queue === name && w.running));
+    },
+    { what: 'the replica to run the soak queues' },
+  );
   const home = await cluster.masterFor(PREFIX);
   const failedAdds = { node: 0, edge: 0 };
   const rounds = { node: 0, edge: 0 };
@@ -228,6 +241,9 @@ it('loses and duplicates no job, and every worker resumes, when the queues\' mas
     const queue = bullQueue(name);
     const jobs = await finished(queue, expectedIds, 30_000);
     expect(jobs.filter((job) => job.failedReason)).toEqual([]);
+    // Both replicas took jobs, and together never more than the queue's global limit at once.
+    expect(new Set(jobs.map((job) => job.processedBy))).toEqual(new Set([BRIDGE_ID, REPLICA_ID]));
+    expect(stub.stats(name).maxInFlight).toBeLessThanOrEqual(CONCURRENCY);
     // Nothing beyond the expected jobs, nothing left behind.
     expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'prioritized')).toEqual({
       completed: expectedIds.length,
@@ -265,5 +281,6 @@ it('loses and duplicates no job, and every worker resumes, when the queues\' mas
   await waitFor(async () => (await bridgeConnections()).reduce((a, b) => a + b) === workers + 2, { timeoutMs: 15_000, intervalMs: 250, what: `the bridge back to ${workers} + 2 connections` });
   expect(failedAdds.node + failedAdds.edge).toBeGreaterThan(0);
   expect((await bridge.health()).status).toBe('ok');
+  expect(((await (await fetch(`${replica.url}/health`)).json()) as { status: string }).status).toBe('ok');
   expect((await bridge.status()).workers.every((worker) => worker.running)).toBe(true);
 }, 60_000);
