@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
 import { QueueClient } from '../../src/client/index.ts';
@@ -112,7 +112,7 @@ const finished = (queue: Queue, ids: string[], timeoutMs: number): Promise<Job[]
   );
 
 /** `read`'s answer from each master, in order. */
-const perMaster = <T>(read: (client: ReturnType<RedisCluster['masters'][number]['client']>) => Promise<T>): Promise<T[]> =>
+const perMaster = <T>(read: (client: Redis) => Promise<T>): Promise<T[]> =>
   Promise.all(
     cluster.masters.map(async (master) => {
       const client = master.client();
@@ -187,10 +187,11 @@ it("cancels a running job over the cluster's pub/sub, lists it through the opera
 it('two bridge replicas lose and duplicate no job, hold the global limit, and every worker resumes when the queues\' master is killed and restarted mid-run', async () => {
   const registrations = await registerRunning('cluster-soak', SOAK_QUEUES);
   const names = registrations.map((r) => r.name);
-  replica = await BridgeProcess.start({ ...bridgeVars, BRIDGE_ID: REPLICA_ID });
+  const second = await BridgeProcess.start({ ...bridgeVars, BRIDGE_ID: REPLICA_ID });
+  replica = second;
   await waitFor(
     async () => {
-      const { workers } = (await (await fetch(`${replica!.url}/internal/status`)).json()) as { workers: { queue: string; running: boolean }[] };
+      const { workers } = (await (await fetch(`${second.url}/internal/status`)).json()) as { workers: { queue: string; running: boolean }[] };
       return names.every((name) => workers.some((w) => w.queue === name && w.running));
     },
     { what: 'the replica to run the soak queues' },
@@ -281,6 +282,6 @@ it('two bridge replicas lose and duplicate no job, hold the global limit, and ev
   await waitFor(async () => (await bridgeConnections()).reduce((a, b) => a + b) === workers + 2, { timeoutMs: 15_000, intervalMs: 250, what: `the bridge back to ${workers} + 2 connections` });
   expect(failedAdds.node + failedAdds.edge).toBeGreaterThan(0);
   expect((await bridge.health()).status).toBe('ok');
-  expect(((await (await fetch(`${replica.url}/health`)).json()) as { status: string }).status).toBe('ok');
+  expect(((await (await fetch(`${second.url}/health`)).json()) as { status: string }).status).toBe('ok');
   expect((await bridge.status()).workers.every((worker) => worker.running)).toBe(true);
 }, 60_000);
