@@ -3,7 +3,6 @@
 // jobs for up to the configured grace period.
 
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import { describeRedis, type BridgeConfig } from './config.ts';
 import { EdgeClient, EdgeRequestError, type EdgeCallResult } from './edge-client.ts';
 import type { BridgeEvents } from './events.ts';
@@ -17,7 +16,7 @@ import { fetchEdgeFigures } from './ops/edge-figures.ts';
 import { createOpsRoutes } from './ops/routes.ts';
 import { createConsoleRoutes } from './console/routes.ts';
 import { Periodic } from './periodic.ts';
-import { createRedisConnection, probeRedis } from './redis.ts';
+import { createRedisConnection, probeRedis, type RedisClient } from './redis.ts';
 import { RegistrationSync } from './registration-sync.ts';
 import { withTimeout } from './with-timeout.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -30,7 +29,7 @@ export interface BridgeOptions {
 }
 
 interface Runtime {
-  redis: Redis;
+  redis: RedisClient;
   edge: EdgeClient;
   pool: WorkerPool;
   cancels: CancelBus;
@@ -107,7 +106,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   async #start(): Promise<void> {
     const { config } = this;
-    const redis = createRedisConnection(config.redis, `queue-worker-bridge:${config.bridgeId}`);
+    const redis = createRedisConnection(config.redis, `queue-worker-bridge:${config.bridgeId}`, config.queuePrefix);
     this.#watchRedis(redis);
     const edge = new EdgeClient({
       edgeUrl: config.edgeUrl,
@@ -121,7 +120,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
     const cancels = new CancelBus(
       redis,
-      createRedisConnection(config.redis, `queue-worker-bridge:${config.bridgeId}:cancels`),
+      createRedisConnection(config.redis, `queue-worker-bridge:${config.bridgeId}:cancels`, config.queuePrefix),
       config.queuePrefix,
       ({ queue, jobId }) => pool.runner(queue)?.cancelActive(jobId),
       this.#logger,
@@ -174,7 +173,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     await edge.heartbeat({ bridgeId: this.config.bridgeId, startedAt: this.#startedAt.toISOString(), workers });
   }
 
-  #watchRedis(redis: Redis): void {
+  #watchRedis(redis: RedisClient): void {
     let lastError: string | undefined;
     redis.on('ready', () => this.#setRedisUp(true));
     redis.on('error', (error: Error) => {

@@ -24,8 +24,16 @@ const DAY_S = 24 * HOUR_S;
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
-/** Where Redis is: a URL (REDIS_URL) or host/port/password (DATABASE_REDIS_*). */
-export type RedisTarget = { url: string } | { host: string; port: number; password?: string };
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Redis is: a URL (REDIS_URL), host/port/password (DATABASE_REDIS_*), or a Redis Cluster's
+ * seed nodes (REDIS_CLUSTER_NODES, with DATABASE_REDIS_PASSWORD for every node).
+ */
+export type RedisTarget = { url: string } | (RedisNode & { password?: string }) | { cluster: RedisNode[]; password?: string };
 
 /** How many finished jobs of one kind a queue keeps: at most `count`, none older than `ageSeconds`. */
 export interface Retention {
@@ -131,11 +139,31 @@ class EnvReader {
   }
 }
 
+/** `host:port,host:port`: a few of the cluster's nodes; the client learns the rest from them. */
+const readClusterNodes = (env: EnvReader, raw: string): RedisNode[] => {
+  const nodes: RedisNode[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      env.problem(`REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "${entry}")`);
+      continue;
+    }
+    nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
+};
+
 const readRedis = (env: EnvReader): RedisTarget => {
+  const password = env.raw('DATABASE_REDIS_PASSWORD');
+  const clusterNodes = env.raw('REDIS_CLUSTER_NODES');
+  if (clusterNodes !== undefined) {
+    if (env.raw('REDIS_URL') !== undefined) env.problem('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+    return { cluster: readClusterNodes(env, clusterNodes), ...(password ? { password } : {}) };
+  }
   // A URL may carry a password, so it is never echoed back.
   const url = env.url('REDIS_URL', ['redis:', 'rediss:'], { secret: true });
   if (url) return { url: url.href };
-  const password = env.raw('DATABASE_REDIS_PASSWORD');
   return {
     host: env.raw('DATABASE_REDIS_HOST') ?? DEFAULT_REDIS_HOST,
     port: env.int('DATABASE_REDIS_PORT', DEFAULT_REDIS_PORT, 1, 65535),
@@ -183,6 +211,12 @@ const readRetention = (env: EnvReader, kind: 'COMPLETED' | 'FAILED', count: numb
   ageSeconds: env.int(`QUEUE_${kind}_RETENTION_AGE_SECONDS`, ageSeconds, 1, 365 * DAY_S),
 });
 
+/**
+ * Redis Cluster's hash tag of a key starting with `prefix`: the text between the first `{` and the
+ * next `}`, if not empty. Queue names cannot hold braces, so the prefix's tag is every key's tag.
+ */
+const hashTag = (prefix: string): string | undefined => /^[^{]*\{([^}]+)\}/.exec(prefix)?.[1];
+
 /** Reads and validates the bridge's environment; throws a ConfigError naming every problem. */
 export const loadConfig = (vars: Env): BridgeConfig => {
   const env = new EnvReader(vars);
@@ -190,6 +224,11 @@ export const loadConfig = (vars: Env): BridgeConfig => {
   if (!defaults.ok) for (const { field, message } of defaults.errors) env.problem(`${field} ${message}`);
   const queuePrefix = env.raw('QUEUE_PREFIX') ?? DEFAULT_QUEUE_PREFIX;
   if (!QUEUE_PREFIX_PATTERN.test(queuePrefix)) env.problem(`QUEUE_PREFIX must match ${QUEUE_PREFIX_PATTERN.source} (got "${queuePrefix}")`);
+  const redis = readRedis(env);
+  if ('cluster' in redis && hashTag(queuePrefix) === undefined) {
+    // BullMQ's scripts touch several keys of a queue at once; Redis Cluster runs them only when all share one slot.
+    env.problem(`QUEUE_PREFIX must contain a Redis Cluster hash tag such as {qw} when REDIS_CLUSTER_NODES is set, so all of a queue's keys share one slot (got "${queuePrefix}")`);
+  }
   const workerConcurrency = env.raw('BRIDGE_WORKER_CONCURRENCY') === undefined ? undefined : env.int('BRIDGE_WORKER_CONCURRENCY', 1, 1, 1000);
 
   const config: BridgeConfig = {
@@ -197,7 +236,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     host: env.raw('HOST') ?? DEFAULT_HOST,
     nodeEnv: env.oneOf('NODE_ENV', NODE_ENVS, 'development'),
     logLevel: env.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    redis: readRedis(env),
+    redis,
     queuePrefix,
     edgeUrl: readEdgeUrl(env),
     bridgeSecret: readSecret(env),
@@ -219,6 +258,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
 
 /** Where Redis is, safe to log (no password). */
 export const describeRedis = (redis: RedisTarget): string => {
+  if ('cluster' in redis) return `redis cluster ${redis.cluster.map(({ host, port }) => `${host}:${port}`).join(',')}`;
   if ('url' in redis) {
     const url = new URL(redis.url);
     return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;

@@ -3,7 +3,6 @@
 // apply one at a time, in order, without blocking the caller (a pause waits for in-flight jobs).
 
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { BridgeWorkerStatus, JobCounts, Registration } from '../src/protocol.ts';
 import type { BridgeConfig, Retention } from './config.ts';
 import type { EdgeClient } from './edge-client.ts';
@@ -13,7 +12,7 @@ import type { BridgeMetrics } from './metrics.ts';
 import { DispatchBatcher } from './dispatch-batcher.ts';
 import { CANCEL_SIGNAL_REASON } from './ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
-import { isConnectionError } from './redis.ts';
+import { isConnectionError, type RedisClient } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
 
 // No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
@@ -31,7 +30,7 @@ export type RunnerConfig = Pick<
 
 export interface RunnerContext {
   /** The bridge's shared connection; each Worker adds only its own blocking duplicate. */
-  connection: Redis;
+  connection: RedisClient;
   config: RunnerConfig;
   edge: EdgeClient;
   events: BridgeEmitter;
@@ -79,7 +78,7 @@ export class QueueRunner {
   }
 
   /** The bridge's shared Redis connection, for reads BullMQ has no call for (paging by score). */
-  get connection(): Redis {
+  get connection(): RedisClient {
     return this.#context.connection;
   }
 

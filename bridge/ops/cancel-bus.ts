@@ -2,9 +2,9 @@
 // publishes `{queue, jobId}` on one Redis channel, and every bridge (itself included) aborts that job
 // if one of its workers holds it. One subscriber connection per bridge; nothing per job.
 
-import type { Redis } from 'ioredis';
 import { isPlainObject, parseJsonOrUndefined } from '../../src/json.ts';
 import type { Logger } from '../logger.ts';
+import type { RedisClient } from '../redis.ts';
 
 const CHANNEL_SUFFIX = 'queue-worker:cancel';
 
@@ -19,12 +19,12 @@ const parseRequest = (message: string): CancelRequest | undefined => {
 };
 
 export class CancelBus {
-  readonly #publisher: Redis;
-  readonly #subscriber: Redis;
+  readonly #publisher: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #channel: string;
 
   /** `subscriber` becomes this bus's own (subscribed) connection; `publisher` is the shared one. */
-  constructor(publisher: Redis, subscriber: Redis, queuePrefix: string, onCancel: (request: CancelRequest) => void, logger: Logger) {
+  constructor(publisher: RedisClient, subscriber: RedisClient, queuePrefix: string, onCancel: (request: CancelRequest) => void, logger: Logger) {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     // Under the BullMQ prefix, so bridges of another deployment sharing the Redis never hear it.

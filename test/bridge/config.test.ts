@@ -61,6 +61,44 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig for a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
+  const CLUSTER = { ...REQUIRED, REDIS_CLUSTER_NODES: 'redis-a:7000, 10.0.0.2:7001,[::1]:7002', QUEUE_PREFIX: '{qw}' };
+
+  it('takes the seed nodes and DATABASE_REDIS_PASSWORD for every node, and never shows the password', () => {
+    const config = loadConfig({ ...CLUSTER, DATABASE_REDIS_PASSWORD: 'hunter2-cluster', DATABASE_REDIS_HOST: 'ignored' });
+
+    expect(config.redis).toEqual({
+      cluster: [
+        { host: 'redis-a', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      password: 'hunter2-cluster',
+    });
+    expect(describeRedis(config.redis)).toBe('redis cluster redis-a:7000,10.0.0.2:7001,::1:7002');
+    expect(loadConfig({ ...CLUSTER, QUEUE_PREFIX: 'app{qw}' }).queuePrefix).toBe('app{qw}');
+  });
+
+  it.each(['bull', '{}', 'qw}{', 'a{'])('refuses QUEUE_PREFIX "%s", which has no hash tag, naming the variable', (prefix) => {
+    expect(problemsOf({ ...CLUSTER, QUEUE_PREFIX: prefix })).toEqual([
+      `QUEUE_PREFIX must contain a Redis Cluster hash tag such as {qw} when REDIS_CLUSTER_NODES is set, so all of a queue's keys share one slot (got "${prefix}")`,
+    ]);
+    // One Redis needs no hash tag.
+    expect(loadConfig({ ...REQUIRED, QUEUE_PREFIX: prefix }).queuePrefix).toBe(prefix);
+  });
+
+  it('refuses the default prefix, bad nodes, and REDIS_URL beside it', () => {
+    const problems = problemsOf({ ...REQUIRED, REDIS_CLUSTER_NODES: 'redis-a:7000,redis-b,redis-c:70000', REDIS_URL: 'redis://x:6379' });
+
+    expect(problems).toEqual([
+      'set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both',
+      'REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "redis-b")',
+      'REDIS_CLUSTER_NODES must be a comma-separated list of host:port (got "redis-c:70000")',
+      expect.stringContaining('QUEUE_PREFIX must contain a Redis Cluster hash tag'),
+    ]);
+  });
+});
+
 describe('node bridge/main.ts with a bad configuration', () => {
   it('exits non-zero naming every problem: missing EDGE_URL, bad port', async () => {
     const bridge = BridgeProcess.spawn({ PORT: 'eighty', BRIDGE_SECRET: REQUIRED.BRIDGE_SECRET });
@@ -69,5 +107,12 @@ describe('node bridge/main.ts with a bad configuration', () => {
     expect(bridge.output).toContain('invalid bridge configuration');
     expect(bridge.output).toContain('EDGE_URL is required');
     expect(bridge.output).toContain('PORT must be an integer between 0 and 65535 (got "eighty")');
+  });
+
+  it('exits non-zero when REDIS_CLUSTER_NODES comes with a QUEUE_PREFIX that has no hash tag', async () => {
+    const bridge = BridgeProcess.spawn({ ...REQUIRED, REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: 'jobs' });
+
+    expect(await bridge.exited).toEqual({ code: 1, signal: null });
+    expect(bridge.output).toContain('QUEUE_PREFIX must contain a Redis Cluster hash tag such as {qw} when REDIS_CLUSTER_NODES is set');
   });
 });

@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   port?: number;
   /** Keep data across restarts (appendonly yes in a private dir). */
   persistent?: boolean;
+  /** Further redis-server arguments (a Redis Cluster node's settings). */
+  extraArgs?: string[];
 }
 
 const START_DEADLINE_MS = 10_000;
@@ -30,16 +32,18 @@ export class RedisServer {
   readonly port: number;
   readonly #dir: string;
   readonly #persistent: boolean;
+  readonly #extraArgs: string[];
   #child?: ChildProcess;
 
-  private constructor(port: number, persistent: boolean) {
+  private constructor(port: number, persistent: boolean, extraArgs: string[]) {
     this.port = port;
     this.#persistent = persistent;
+    this.#extraArgs = extraArgs;
     this.#dir = mkdtempSync(join(tmpdir(), 'qw-redis-'));
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(options.port ?? (await freePort()), options.persistent ?? false);
+    const server = new RedisServer(options.port ?? (await freePort()), options.persistent ?? false, options.extraArgs ?? []);
     await server.restart();
     return server;
   }
@@ -61,7 +65,7 @@ export class RedisServer {
   async restart(): Promise<void> {
     if (this.#child) return;
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, '--save', '', '--daemonize', 'no'];
-    args.push('--appendonly', this.#persistent ? 'yes' : 'no');
+    args.push('--appendonly', this.#persistent ? 'yes' : 'no', ...this.#extraArgs);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.#child = child;
     child.once('exit', () => {

@@ -4,16 +4,20 @@
 // command), `/pipeline` or `/multi-exec` (an array of commands); `Authorization: Bearer <token>`;
 // answers `{ result }` / `{ error }` (an array of them for pipelines); with `Upstash-Encoding:
 // base64` every string in a result is base64 of its bytes except the status reply "OK".
-// Node-only (ioredis, node:http), hence here and not in src/.
+// In front of a Redis Cluster it talks cluster (ioredis follows MOVED/ASK to the right master), as
+// real Upstash is never clustered from the client's view. Node-only (ioredis, node:http), hence here
+// and not in src/.
 
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError, type ClusterNode } from 'ioredis';
 
 export interface UpstashGatewayOptions {
   /** The Redis behind the gateway, e.g. redis://127.0.0.1:26388 */
-  redisUrl: string;
+  redisUrl?: string;
+  /** Or a Redis Cluster's seed nodes. */
+  clusterNodes?: ClusterNode[];
   /** What clients must send as `Authorization: Bearer <token>` (UPSTASH_REDIS_REST_TOKEN). */
   token: string;
   port?: number;
@@ -84,17 +88,24 @@ const readBody = async (req: IncomingMessage): Promise<unknown> => {
   }
 };
 
+/** Commands fail after one retry, so an unreachable Redis answers 503 rather than hanging the edge. */
+const connect = ({ redisUrl, clusterNodes }: Pick<UpstashGatewayOptions, 'redisUrl' | 'clusterNodes'>): Redis | Cluster => {
+  if (clusterNodes) return new Cluster(clusterNodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+  if (redisUrl) return new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  throw new TypeError('UpstashGateway: give redisUrl or clusterNodes');
+};
+
 export class UpstashGateway {
   readonly #server: Server;
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #token: Buffer;
   #closing?: Promise<void>;
   url = '';
 
-  private constructor({ redisUrl, token }: UpstashGatewayOptions) {
+  private constructor({ redisUrl, clusterNodes, token }: UpstashGatewayOptions) {
     if (!token) throw new TypeError('UpstashGateway: token must be a non-empty string');
     this.#token = Buffer.from(token);
-    this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.#redis = connect({ redisUrl, clusterNodes });
     this.#redis.on('error', () => {}); // each command reports its own failure; ioredis reconnects
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
@@ -142,6 +153,7 @@ export class UpstashGateway {
         case '':
           return send(200, await this.#single(toArgs(body), base64));
         case '/pipeline':
+          if (this.#redis instanceof Cluster) return send(200, await this.#each(toCommands(body), base64));
           return send(200, await this.#batch(this.#redis.pipeline(), toCommands(body), base64));
         case '/multi-exec':
           return send(200, await this.#batch(this.#redis.multi(), toCommands(body), base64));
@@ -161,7 +173,25 @@ export class UpstashGateway {
     return entry(null, reply, base64);
   }
 
-  async #batch(batch: ReturnType<Redis['pipeline']>, commands: string[][], base64: boolean): Promise<Entry[]> {
+  /**
+   * An Upstash pipeline is not atomic and may touch any keys, while a cluster pipelines only within
+   * one slot: each command goes on its own (ioredis still writes them in order to each master).
+   */
+  #each(commands: string[][], base64: boolean): Promise<Entry[]> {
+    return Promise.all(
+      commands.map(([command, ...args]) =>
+        this.#redis.callBuffer(command, ...args).then(
+          (reply) => entry(null, reply, base64),
+          (error: Error) => {
+            if (error instanceof ReplyError) return entry(error, null, base64);
+            throw error;
+          },
+        ),
+      ),
+    );
+  }
+
+  async #batch(batch: ReturnType<Redis['pipeline'] | Cluster['pipeline']>, commands: string[][], base64: boolean): Promise<Entry[]> {
     for (const [command, ...args] of commands) batch.callBuffer(command, ...args);
     const results = await batch.exec();
     if (!results) throw new RequestError(400, 'EXECABORT transaction aborted');
