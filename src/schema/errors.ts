@@ -1,7 +1,7 @@
 // The error body every route of both tiers answers: `{ error: { code, message, details? } }`; a 400
 // for bad input names each bad field once in `details`.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const FieldErrorSchema = z
   .object({ field: z.string().meta({ description: 'The bad field by its path: `retry.backoff.type`, `states[0]`, `body`.' }), message: z.string() })

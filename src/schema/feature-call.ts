@@ -2,7 +2,7 @@
 // `POST {endpoint}{path}`, described for the edge's OpenAPI document as a webhook. The handler
 // helper (src/handler) is the reference implementation of its receiving side.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { HEADER_ATTEMPT, HEADER_IDEMPOTENCY_KEY, HEADER_JOB_ID, HEADER_QUEUE_NAME, HEADER_SIGNATURE } from '../protocol.ts';
 
 export const FeatureJobRequestSchema = z
