@@ -1,16 +1,20 @@
 // The feature call (ARCHITECTURE "Dispatch"): the callback a feature API implements at
 // `POST {endpoint}{path}`, described for the edge's OpenAPI document as a webhook. The handler
-// helper (src/handler) is the reference implementation of its receiving side.
+// helper's own parser (src/handler/parse-job-request.ts) keeps feature Workers free of zod; a
+// property test holds the two to the same verdict on every body.
 
 import * as z from 'zod';
 import { HEADER_ATTEMPT, HEADER_IDEMPOTENCY_KEY, HEADER_JOB_ID, HEADER_QUEUE_NAME, HEADER_SIGNATURE } from '../protocol.ts';
 
 export const FeatureJobRequestSchema = z
   .object({
-    jobId: z.string(),
-    queueName: z.string(),
-    data: z.unknown().meta({ description: 'The job data as the producer added it.' }),
-    attemptsMade: z.int().meta({ description: 'Tries that failed before this one.' }),
+    jobId: z.string().min(1),
+    queueName: z.string().min(1),
+    data: z
+      .unknown()
+      .refine((value) => value !== undefined, { error: 'is required' })
+      .meta({ description: 'The job data as the producer added it.' }),
+    attemptsMade: z.int().min(0).meta({ description: 'Tries that failed before this one.' }),
   })
   .meta({ id: 'FeatureJobRequest', example: { jobId: '17', queueName: 'email', data: { to: 'ada@example.com' }, attemptsMade: 0 } });
 
