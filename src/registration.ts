@@ -1,6 +1,6 @@
 // Validation and defaults for registrations, one error per bad field: the body by its schema
-// (src/schema/registration.ts), then the rules that need the URL or the edge's config. Shared by the edge (admin
-// route) and anyone who wants to check a registration before sending it.
+// (src/schema/registration.ts), then the rules that need the URL or the edge's config. Shared by
+// the edge (admin route) and anyone who wants to check a registration before sending it.
 
 import { checkEndpoint, type EndpointPolicyOptions } from './endpoint-policy.ts';
 import { isPlainObject } from './json.ts';

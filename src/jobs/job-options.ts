@@ -1,6 +1,6 @@
 // The options a producer may set on a job (the edge route's `opts`, the Node client's options),
-// validated by their schema (src/schema/jobs.ts) with one error per bad field, and resolved against the queue's registration into the
-// BullMQ options the job is stored with.
+// validated by their schema (src/schema/jobs.ts) with one error per bad field, and resolved
+// against the queue's registration into the BullMQ options the job is stored with.
 
 import type { BackoffType, FieldError, RetryPolicy } from '../protocol.ts';
 import { checkWith, type ValidationResult } from '../schema/field-errors.ts';
