@@ -1,5 +1,6 @@
 // The edge's HTTP surface (ARCHITECTURE.md, "Edge routes"), with one error handler that turns
-// every failure into `{ error: { code, message, details? } }`, and its OpenAPI document at /openapi.json.
+// every failure into `{ error: { code, message, details? } }`, and its OpenAPI document
+// (/openapi.json, /docs).
 
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
