@@ -1,6 +1,8 @@
 // The bridge's HTTP surface on PORT: health for orchestrators, worker status and metrics for operators.
 
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
+import { serveDocs } from '../src/openapi/serve-docs.ts';
 import type { BridgeWorkerStatus, ErrorBody } from '../src/protocol.ts';
 import type { OpsTokens } from './config.ts';
 import type { HealthReport } from './health.ts';
@@ -8,6 +10,7 @@ import type { ConsoleRoutes } from './console/routes.ts';
 import type { Logger } from './logger.ts';
 import { requireOps } from './ops/auth.ts';
 import { HttpError } from './ops/errors.ts';
+import { BRIDGE_DOCUMENT, describeBridge } from './openapi.ts';
 
 export interface StatusReport {
   workers: BridgeWorkerStatus[];
@@ -24,7 +27,10 @@ export interface HttpAppSource {
   metrics(): Promise<MetricsExposition>;
 }
 
-/** `ops`: the operations routes, mounted under /ops; `operatorConsole`: the console, under /ui. */
+/**
+ * `ops`: the operations routes, mounted under /ops; `operatorConsole`: the console, under /ui.
+ * /openapi.json and /docs describe them all.
+ */
 export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: OpsTokens, ops: Hono, operatorConsole: ConsoleRoutes): Hono => {
   const app = new Hono()
     .get('/health', async (c) => {
@@ -38,6 +44,9 @@ export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: 
     });
   app.route('/ops', ops);
   app.route('/ui', operatorConsole);
+  const registry = new OpenAPIRegistry();
+  describeBridge(registry);
+  serveDocs(app, registry, BRIDGE_DOCUMENT);
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     if (error instanceof HttpError) {

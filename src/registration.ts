@@ -1,13 +1,16 @@
-// Validation and defaults for registrations, one error per bad field. Shared by the edge (admin
-// route) and anyone who wants to check a registration before sending it.
+// Validation and defaults for registrations, one error per bad field: the body by its schema
+// (src/schema/registration.ts), then the rules that need the URL or the edge's config. Shared by
+// the edge (admin route) and anyone who wants to check a registration before sending it.
 
-import { checkEndpoint, checkEndpointShape, checkPath, type EndpointPolicyOptions } from './endpoint-policy.ts';
+import { checkEndpoint, type EndpointPolicyOptions } from './endpoint-policy.ts';
 import { isPlainObject } from './json.ts';
+import { checkWith, type ValidationResult } from './schema/field-errors.ts';
+import { BACKOFF_TYPES, RegistrationPatchSchema, RegistrationPutSchema } from './schema/registration.ts';
+import { queueNameMessage } from './schema/rules.ts';
 import {
   DEFAULT_FEATURE_PATH,
   LIMITS,
   QUEUE_NAME_PATTERN,
-  type BackoffPolicy,
   type BackoffType,
   type FieldError,
   type Registration,
@@ -19,22 +22,16 @@ export const DEFAULT_BACKOFF_DELAY_MS = 1000;
 export const DEFAULT_BACKOFF_MAX_DELAY_MS = 300_000;
 export const DEFAULT_BACKOFF_JITTER = 0.2;
 
-export const BACKOFF_TYPES: readonly BackoffType[] = ['exponential', 'fixed'];
-const TOP_LEVEL_FIELDS = new Set(['name', 'endpoint', 'path', 'concurrency', 'timeoutMs', 'retry', 'paused', 'version', 'updatedAt']);
-const RETRY_FIELDS = new Set(['attempts', 'backoff']);
-const BACKOFF_FIELDS = new Set(['type', 'delayMs', 'maxDelayMs', 'jitter']);
+export { BACKOFF_TYPES };
 
 /** A registration without the fields the edge stamps on write. */
 export type RegistrationSpec = Omit<Registration, 'version' | 'updatedAt'>;
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+export type { ValidationResult };
 
 export const isValidQueueName = (name: unknown): name is string => typeof name === 'string' && QUEUE_NAME_PATTERN.test(name);
 
-export const queueNameError = (field = 'name'): FieldError => ({
-  field,
-  message: `must match ${QUEUE_NAME_PATTERN.source} (lowercase letters, digits, '-' and '_', at most 63 characters)`,
-});
+export const queueNameError = (field = 'name'): FieldError => ({ field, message: queueNameMessage });
 
 /** The spec a brand-new queue gets for every field its creator leaves out. */
 export const defaultSpec = (name: string, defaults: RegistrationDefaults): RegistrationSpec => ({
@@ -81,28 +78,6 @@ export class FieldChecker {
     if (value < min || value > max) return this.fail(field, `must be between ${min} and ${max}`);
     return value;
   }
-
-  /**
-   * An http(s) endpoint, normalised (lowercase host, no trailing slash). With a policy its host is
-   * judged too; `null` checks the shape only, for a caller that never calls it.
-   */
-  endpoint(value: unknown, field: string, policy: EndpointPolicyOptions | null): string | undefined {
-    if (typeof value !== 'string' || value.length === 0) return this.fail(field, 'must be an http(s) URL string');
-    if (value.length > LIMITS.endpointLength) return this.fail(field, `must be at most ${LIMITS.endpointLength} characters`);
-    const verdict = policy ? checkEndpoint(value, policy) : checkEndpointShape(value);
-    if (!verdict.ok) return this.fail(field, verdict.message);
-    const url = new URL(value);
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-  }
-
-  path(value: unknown, field: string): string | undefined {
-    if (typeof value !== 'string' || !value.startsWith('/')) return this.fail(field, "must be a string starting with '/'");
-    if (value.length > LIMITS.pathLength) return this.fail(field, `must be at most ${LIMITS.pathLength} characters`);
-    if (/[\s?#]/.test(value)) return this.fail(field, 'must not contain whitespace, a query string or a fragment');
-    const verdict = checkPath(value);
-    if (!verdict.ok) return this.fail(field, verdict.message);
-    return value;
-  }
 }
 
 export interface RegistrationInputOptions {
@@ -122,50 +97,18 @@ export const checkRegistrationInput = (
   input: unknown,
   { requireEndpoint, endpoints }: RegistrationInputOptions,
 ): ValidationResult<RegistrationInput> => {
-  const check = new FieldChecker();
-  if (!isValidQueueName(name)) check.errors.push(queueNameError());
-  if (!isPlainObject(input)) {
-    check.fail('body', 'must be a JSON object');
-    return { ok: false, errors: check.errors };
+  const checked = checkWith(requireEndpoint ? RegistrationPutSchema : RegistrationPatchSchema, input);
+  const errors = [...(isValidQueueName(name) ? [] : [queueNameError()]), ...(checked.ok ? [] : checked.errors)];
+  const named = (field: string) => errors.some((error) => error.field === field);
+  // The rules that need the URL's name or the edge's config, on fields the schema found well-formed.
+  if (isPlainObject(input) && typeof input.name === 'string' && input.name !== name && !named('name')) {
+    errors.push({ field: 'name', message: `must equal the queue name in the URL ('${name}') when given` });
   }
-  check.unknownFields(input, TOP_LEVEL_FIELDS, '');
-  if (input.name !== undefined && input.name !== name) check.fail('name', `must equal the queue name in the URL ('${name}') when given`);
-
-  const checked: RegistrationInput = {};
-  if (input.endpoint !== undefined) checked.endpoint = check.endpoint(input.endpoint, 'endpoint', endpoints);
-  else if (requireEndpoint) check.fail('endpoint', 'is required');
-  if (input.path !== undefined) checked.path = check.path(input.path, 'path');
-  if (input.concurrency !== undefined) checked.concurrency = check.integer(input.concurrency, 'concurrency', LIMITS.concurrency);
-  if (input.timeoutMs !== undefined) checked.timeoutMs = check.integer(input.timeoutMs, 'timeoutMs', LIMITS.timeoutMs);
-  if (input.paused !== undefined) {
-    if (typeof input.paused === 'boolean') checked.paused = input.paused;
-    else check.fail('paused', 'must be true or false');
-  }
-  if (input.retry !== undefined) {
-    const retry = input.retry;
-    if (!isPlainObject(retry)) {
-      check.fail('retry', 'must be an object');
-    } else {
-      check.unknownFields(retry, RETRY_FIELDS, 'retry.');
-      checked.retry = {};
-      if (retry.attempts !== undefined) checked.retry.attempts = check.integer(retry.attempts, 'retry.attempts', LIMITS.attempts);
-      const backoff = retry.backoff;
-      if (backoff !== undefined && !isPlainObject(backoff)) check.fail('retry.backoff', 'must be an object');
-      if (isPlainObject(backoff)) {
-        check.unknownFields(backoff, BACKOFF_FIELDS, 'retry.backoff.');
-        const target: Partial<BackoffPolicy> = {};
-        if (backoff.type !== undefined) {
-          if (BACKOFF_TYPES.includes(backoff.type as BackoffType)) target.type = backoff.type as BackoffType;
-          else check.fail('retry.backoff.type', `must be one of ${BACKOFF_TYPES.join(', ')}`);
-        }
-        if (backoff.delayMs !== undefined) target.delayMs = check.integer(backoff.delayMs, 'retry.backoff.delayMs', LIMITS.delayMs);
-        if (backoff.maxDelayMs !== undefined) target.maxDelayMs = check.integer(backoff.maxDelayMs, 'retry.backoff.maxDelayMs', LIMITS.maxDelayMs);
-        if (backoff.jitter !== undefined) target.jitter = check.number(backoff.jitter, 'retry.backoff.jitter', LIMITS.jitter);
-        checked.retry.backoff = target;
-      }
-    }
-  }
-  return check.errors.length > 0 ? { ok: false, errors: check.errors } : { ok: true, value: checked };
+  const policy = endpoints && isPlainObject(input) && typeof input.endpoint === 'string' && !named('endpoint') ? checkEndpoint(input.endpoint, endpoints) : undefined;
+  if (policy && !policy.ok) errors.push({ field: 'endpoint', message: policy.message });
+  if (!checked.ok || errors.length > 0) return { ok: false, errors };
+  const { name: _name, version: _version, updatedAt: _updatedAt, ...fields } = checked.value;
+  return { ok: true, value: fields };
 };
 
 /**

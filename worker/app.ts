@@ -1,7 +1,10 @@
 // The edge's HTTP surface (ARCHITECTURE.md, "Edge routes"), with one error handler that turns
-// every failure into `{ error: { code, message, details? } }`.
+// every failure into `{ error: { code, message, details? } }`, and its OpenAPI document
+// (/openapi.json, /docs).
 
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
+import { serveDocs } from '../src/openapi/serve-docs.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError, InternalError, NotFoundError } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -9,6 +12,7 @@ import { bridgeRoutes } from './routes/bridge.ts';
 import { healthRoutes } from './routes/health.ts';
 import { queuesRoutes } from './routes/queues.ts';
 import { statusRoutes } from './routes/status.ts';
+import { describeEdge, EDGE_DOCUMENT } from './openapi/document.ts';
 
 export const app = new Hono<AppEnv>()
   .route('/health', healthRoutes)
@@ -16,6 +20,9 @@ export const app = new Hono<AppEnv>()
   .route('/internal/status', statusRoutes)
   .route('/internal', bridgeRoutes)
   .route('/queues', queuesRoutes);
+const registry = new OpenAPIRegistry();
+describeEdge(registry);
+serveDocs(app, registry, EDGE_DOCUMENT);
 
 app.notFound((c) => {
   const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);

@@ -13,7 +13,7 @@ export const parseJobRequest = (raw: string): ParseResult => {
   if (typeof jobId !== 'string' || jobId === '') return { ok: false, message: 'jobId must be a non-empty string' };
   if (typeof queueName !== 'string' || queueName === '') return { ok: false, message: 'queueName must be a non-empty string' };
   if (!('data' in body)) return { ok: false, message: 'data is required' };
-  if (typeof attemptsMade !== 'number' || !Number.isInteger(attemptsMade) || attemptsMade < 0) {
+  if (typeof attemptsMade !== 'number' || !Number.isSafeInteger(attemptsMade) || attemptsMade < 0) {
     return { ok: false, message: 'attemptsMade must be an integer >= 0' };
   }
   return { ok: true, value: { jobId, queueName, data, attemptsMade } };

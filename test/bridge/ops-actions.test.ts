@@ -8,6 +8,7 @@ import type { Bridge } from '../../bridge/bridge.ts';
 import type { RegistrationInput } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { OPS_ENV, opsFetch } from '../support/ops.ts';
+import { bodyExamples, mutations, queryExample, type OpenApiDocument } from '../support/openapi.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -108,6 +109,32 @@ describe('POST …/failed/retry', () => {
     expect((await act(queue, '/failed/retry', { olderThanMs: 3_600_000 })).body).toEqual({ matched: 0, retried: 0 });
     stack.stub.script(queue.name, [{ hang: true }]);
     expect((await act(queue, '/failed/retry', { newerThanMs: 60_000 })).body).toEqual({ matched: 2, retried: 2 });
+  });
+});
+
+describe("the bridge's OpenAPI document, as the running bridge serves it", () => {
+  it('its ops examples pass the real routes (and change nothing here); each with a field of the wrong type is a 400 naming it', async () => {
+    const queue = await registerQueue('openapi-examples');
+    await failJobs(queue, ['kept']);
+    const document = (await (await fetch(`${bridge.url}/openapi.json`)).json()) as OpenApiDocument;
+    const before = await counts(queue);
+
+    const list = new URLSearchParams(queryExample(document.paths['/ops/queues/{name}/jobs'].get));
+    expect(await opsFetch(bridge.url, `/queues/${queue.name}/jobs?${list}`)).toMatchObject({ status: 200, body: { jobs: [], nextCursor: null } });
+    const examples = bodyExamples(document);
+    const answers = { 'POST /ops/queues/{name}/failed/retry': { matched: 0, retried: 0 }, 'POST /ops/queues/{name}/purge': { removed: 0 } };
+    expect(examples.map((e) => e.operation).sort()).toEqual(Object.keys(answers).sort());
+    for (const example of examples) {
+      const path = example.operation.replace('POST /ops/queues/{name}', '');
+      for (const { field, body } of mutations(document, example)) {
+        const refused = await act(queue, path, body);
+        expect(refused.status, `${example.operation}: ${field}`).toBe(400);
+        expect(refused.body.error.details.map((d: { field: string }) => d.field)).toEqual([field]);
+      }
+      // The examples filter by age (and error text): nothing here is old enough to match them.
+      expect(await act(queue, path, example.example)).toEqual({ status: 200, body: answers[example.operation as keyof typeof answers] });
+    }
+    expect(await counts(queue)).toEqual(before);
   });
 });
 

@@ -8,6 +8,8 @@ import { EdgeQueueClient, EdgeQueueError } from '../../src/edge-client/index.ts'
 import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
 import { MAX_JOB_BODY_BYTES, type Registration } from '../../src/protocol.ts';
 import { EdgeServer } from '../support/edge.ts';
+import { bodyExamples, type OpenApiDocument } from '../support/openapi.ts';
+import { openApi31Errors } from '../support/openapi-validator.ts';
 import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
 import { UpstashGateway } from '../support/upstash-gateway.ts';
@@ -70,6 +72,21 @@ describe('GET /internal/status', () => {
     const response = await fetch(`${edge.url}/internal/status`, { headers: { Authorization: `Bearer ${edge.adminToken}` } });
     const status = (await response.json()) as { queues: { name: string; depth: unknown }[] };
     expect(status.queues.find((q) => q.name === registration.name)?.depth).toEqual({ waiting: 1, active: 0, delayed: 1, failed: 0 });
+  });
+});
+
+describe('the OpenAPI document the edge serves', () => {
+  it('is valid OpenAPI 3.1, and its producer example, sent as it stands, adds that job to Redis', async () => {
+    const document = (await (await fetch(`${edge.url}/openapi.json`)).json()) as OpenApiDocument;
+    expect(await openApi31Errors(document)).toEqual([]);
+    const example = bodyExamples(document).find((candidate) => candidate.operation === 'POST /queues/{name}/jobs')?.example;
+    expect(example).toMatchObject({ data: expect.anything() });
+    const { name } = await register('openapi-example');
+    const { status, body } = await answer(await post(name, example));
+    expect(status).toBe(201);
+    const job = await bullQueue(name).getJob(body.jobId);
+    expect({ name: job?.name, data: job?.data, attempts: job?.opts.attempts }).toEqual({ name: example?.name, data: example?.data, attempts: (example?.opts as { attempts: number }).attempts });
+    expect((await fetch(`${edge.url}/docs`)).headers.get('Content-Type')).toMatch(/^text\/html/);
   });
 });
 

@@ -1,10 +1,15 @@
 // /admin/registrations: the only way registrations change. Each write goes through the queue's
 // coordinator, which checks If-Match against the authoritative version and updates KV after.
 
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Hono, type Context } from 'hono';
+import * as z from 'zod';
 import { queueKey } from '../../src/feature-keys.ts';
 import { MAX_CONTROL_BODY_BYTES, type Registration } from '../../src/protocol.ts';
+import { anyOf, errorAnswers, jsonAnswer, jsonBody } from '../../src/openapi/responses.ts';
 import { checkRegistrationInput, isValidQueueName, queueNameError } from '../../src/registration.ts';
+import { FeatureKeysSchema, RegistrationListSchema, RegistrationPatchSchema, RegistrationPutSchema, RegistrationSchema } from '../../src/schema/registration.ts';
+import { queueName as queueNameSchema } from '../../src/schema/rules.ts';
 import { endpointPolicy, registrationDefaults, rotatingSecret } from '../config.ts';
 import type { WriteRegistrationRequest } from '../coordinator/types.ts';
 import type { AppEnv } from '../env.ts';
@@ -57,6 +62,65 @@ const write = async (c: Context<AppEnv>, mode: WriteRegistrationRequest['mode'])
       return c.json(result.registration, result.status);
   }
 };
+
+const security = anyOf('admin');
+const tags = ['admin'];
+const params = z.object({ name: queueNameSchema });
+const ifMatch = z.object({ 'If-Match': z.string().optional().meta({ description: 'The ETag of the version this change was made from.', example: '"3"' }) });
+const withEtag = (description: string) => ({
+  ...jsonAnswer(RegistrationSchema, description),
+  headers: { ETag: { schema: { type: 'string' as const }, description: 'The version, quoted.' } },
+});
+
+/** These routes for the OpenAPI document, relative to /admin. */
+export const ADMIN_ROUTES: RouteConfig[] = [
+  { method: 'get', path: '/registrations', tags, security, summary: 'Every registration', responses: { 200: jsonAnswer(RegistrationListSchema, 'The list.'), ...errorAnswers(401, 503) } },
+  {
+    method: 'get',
+    path: '/registrations/{name}',
+    tags,
+    security,
+    summary: 'One registration, with its ETag',
+    request: { params },
+    responses: { 200: withEtag('The registration.'), ...errorAnswers(401, 404, 503) },
+  },
+  {
+    method: 'get',
+    path: '/registrations/{name}/keys',
+    tags,
+    security,
+    summary: "The queue's feature signing key(s), for the team that owns it",
+    request: { params },
+    responses: { 200: jsonAnswer(FeatureKeysSchema, 'The key, and the next one while rotating.'), ...errorAnswers(401, 404, 503) },
+  },
+  {
+    method: 'put',
+    path: '/registrations/{name}',
+    tags,
+    security,
+    summary: 'Create or replace a registration',
+    request: { params, headers: ifMatch, body: jsonBody(RegistrationPutSchema) },
+    responses: { 200: withEtag('Replaced.'), 201: withEtag('Created.'), ...errorAnswers(401, 412, 413, 415, 503) },
+  },
+  {
+    method: 'patch',
+    path: '/registrations/{name}',
+    tags,
+    security,
+    summary: 'Change some fields of a registration',
+    request: { params, headers: ifMatch, body: jsonBody(RegistrationPatchSchema) },
+    responses: { 200: withEtag('Changed.'), ...errorAnswers(401, 404, 412, 413, 415, 503) },
+  },
+  {
+    method: 'delete',
+    path: '/registrations/{name}',
+    tags,
+    security,
+    summary: 'Remove a registration',
+    request: { params, headers: ifMatch },
+    responses: { 204: { description: 'Removed.' }, ...errorAnswers(401, 404, 412, 503) },
+  },
+];
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth)

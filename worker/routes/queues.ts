@@ -2,9 +2,14 @@
 // Worker, through @upstash/redis. 201 { jobId } for a new job, 200 with the existing id when the
 // producer's jobId is taken; 401 bad token, 404 unknown queue, 413 too large, 400 naming the field.
 
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
+import * as z from 'zod';
 import { MAX_JOB_BODY_BYTES } from '../../src/protocol.ts';
+import { anyOf, errorAnswers, jsonAnswer, jsonBody } from '../../src/openapi/responses.ts';
 import { isValidQueueName, queueNameError } from '../../src/registration.ts';
+import { EnqueueBodySchema, EnqueuedSchema } from '../../src/schema/jobs.ts';
+import { queueName } from '../../src/schema/rules.ts';
 import { serialiseJobData } from '../../src/jobs/job-data.ts';
 import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
 import { resolveJobOptions } from '../../src/jobs/job-options.ts';
@@ -25,6 +30,23 @@ export interface QueuesBindings extends UpstashBindings {
 }
 
 const producerAuth = requireBearer('PRODUCER_TOKEN', 'producer');
+
+/** This route for the OpenAPI document, relative to /queues. */
+export const QUEUE_ROUTES: RouteConfig[] = [
+  {
+  method: 'post',
+  path: '/{name}/jobs',
+  tags: ['producer'],
+  security: anyOf('producer'),
+  summary: 'Add a job (a genuine BullMQ job, in Redis through the Upstash REST API)',
+  request: { params: z.object({ name: queueName }), body: jsonBody(EnqueueBodySchema) },
+  responses: {
+    200: jsonAnswer(EnqueuedSchema, 'A job with your jobId existed: its id, nothing added.'),
+    201: jsonAnswer(EnqueuedSchema, 'Added.'),
+    ...errorAnswers(401, 404, 413, 415, 503),
+  },
+  },
+];
 
 export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:name/jobs', producerAuth, async (c) => {
   const queue = c.req.param('name');

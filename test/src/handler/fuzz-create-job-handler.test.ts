@@ -47,7 +47,7 @@ const isWellFormedCall = (text: string): boolean => {
     typeof jobId === 'string' && jobId !== '' &&
     typeof queueName === 'string' && (SERVED as readonly string[]).includes(queueName) &&
     'data' in body &&
-    typeof attemptsMade === 'number' && Number.isInteger(attemptsMade) && attemptsMade >= 0
+    typeof attemptsMade === 'number' && Number.isSafeInteger(attemptsMade) && attemptsMade >= 0
   );
 };
 

@@ -1,0 +1,60 @@
+// GET /openapi.json and GET /docs for a tier's Hono app: the OpenAPI 3.1 document generated from the
+// routes' schemas (once, on first request), and the reference page rendered from it. Open, like
+// /health: they describe contracts the ARCHITECTURE already publishes and hold no data or secret.
+
+import { OpenApiGeneratorV31, type OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Env, Hono } from 'hono';
+import * as z from 'zod';
+import { renderReferencePage } from './reference-page.ts';
+
+type OpenAPIObject = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+const DOCS_ROUTES: RouteConfig[] = [
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['docs'],
+    summary: 'This OpenAPI 3.1 document',
+    responses: { 200: { description: 'The document.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).loose() } } } },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tags: ['docs'],
+    summary: 'The reference page, rendered from this document',
+    responses: { 200: { description: 'HTML, self-contained.', content: { 'text/html': { schema: z.string() } } } },
+  },
+];
+
+/** Describes `routes` (paths relative to where their router is mounted) at `prefix`. */
+export const describeRoutes = (registry: OpenAPIRegistry, prefix: string, routes: readonly RouteConfig[]): void => {
+  for (const route of routes) registry.registerPath({ ...route, path: `${prefix}${route.path}` });
+};
+
+const ERRORS = 'Errors are `{error:{code,message,details?}}`; a 400 names each bad field once in `details`.';
+
+/** The two kinds of credentials the tiers take. */
+type SecurityScheme =
+  | { type: 'http'; scheme: 'bearer'; description: string }
+  | { type: 'apiKey'; in: 'header' | 'cookie'; name: string; description: string };
+
+/** What a tier's document says about itself, and how its callers authenticate. */
+export interface DocumentAbout {
+  title: string;
+  description: string;
+  securitySchemes: Record<string, SecurityScheme>;
+}
+
+export const bearer = (description: string): SecurityScheme => ({ type: 'http', scheme: 'bearer', description });
+
+/** Adds both routes to `app` and to the document `registry` describes. */
+export const serveDocs = <E extends Env>(app: Hono<E>, registry: OpenAPIRegistry, { title, description, securitySchemes }: DocumentAbout): void => {
+  describeRoutes(registry, '', DOCS_ROUTES);
+  for (const [name, scheme] of Object.entries(securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  const config = { openapi: '3.1.0', info: { title, version: '1', description: `${description} ${ERRORS}` } };
+  let document: OpenAPIObject | undefined;
+  let page: string | undefined;
+  const generated = (): OpenAPIObject => (document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument(config));
+  app.get('/openapi.json', (c) => c.json(generated()));
+  app.get('/docs', (c) => c.html((page ??= renderReferencePage(generated()))));
+};
