@@ -1,6 +1,6 @@
 // `npm run build:sdk`: the installable @lilith/queue in dist/sdk (then `npm pack dist/sdk`). ESM +
 // .d.ts from src/ (scripts/tsconfig.sdk.json), and a package.json whose dependencies are exactly the
-// packages the built code imports: the Node client's bullmq and ioredis as optional peers, so a
+// packages the built code imports: the Node client's bullmq, ioredis and zod as optional peers, so a
 // Workers feature that imports only the handler or the edge client installs nothing else.
 
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SDK_DIR = join(ROOT, 'dist', 'sdk');
 const PACKAGE_NAME = '@lilith/queue';
 /** Imported only by the Node producer client (`.` and `./client`); its users install them. */
-const NODE_PEERS = new Set(['bullmq', 'ioredis']);
+const NODE_PEERS = new Set(['bullmq', 'ioredis', 'zod']);
 const ENTRIES = { '.': 'client', './client': 'client', './edge-client': 'edge-client', './handler': 'handler' } as const;
 const BARE_IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+'([^./][^']*)'/gm;
 

@@ -131,7 +131,7 @@ describe('the @lilith/queue package', () => {
     const installed = JSON.parse(readFileSync(join(PROJECT, 'node_modules', '@lilith', 'queue', 'package.json'), 'utf8'));
     expect(installed).toMatchObject({ type: 'module', sideEffects: false, dependencies: {}, queueWorker: { protocols: PROTOCOL_VERSIONS } });
     expect(Object.keys(installed.exports)).toEqual(['.', './client', './edge-client', './handler', './package.json']);
-    expect(installed.peerDependenciesMeta).toEqual({ bullmq: { optional: true }, ioredis: { optional: true } });
+    expect(installed.peerDependenciesMeta).toEqual({ bullmq: { optional: true }, ioredis: { optional: true }, zod: { optional: true } });
     expect(PROTOCOL_VERSIONS.bullmq).toBe(Number(ROOT_PACKAGE.dependencies.bullmq.split('.')[0]));
     expect(readFileSync(join(PROJECT, 'node_modules', '@lilith', 'queue', 'README.md'), 'utf8')).toContain('## For feature teams');
     // Only built JavaScript and declarations: Node does not strip types under node_modules.
