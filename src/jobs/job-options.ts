@@ -5,6 +5,7 @@
 import { LIMITS, type BackoffType, type FieldError, type RetryPolicy } from '../protocol.ts';
 import { isPlainObject } from '../json.ts';
 import { BACKOFF_TYPES, FieldChecker, type ValidationResult } from '../registration.ts';
+import { traceMetadata } from '../tracing/traceparent.ts';
 import { customJobIdProblem } from './job-id.ts';
 import { MAX_JOB_DELAY_MS, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.ts';
 
@@ -32,6 +33,17 @@ export interface JobOptions {
 export interface AddJobOptions extends JobOptions {
   /** The BullMQ job name; defaults to the queue name. */
   name?: string;
+  /**
+   * The W3C trace this job belongs to (your request's `traceparent`); its trace id reaches the
+   * bridge's spans and logs and the feature call. Without one, a new trace is started.
+   */
+  traceparent?: string;
+}
+
+/** BullMQ's own place for a job's trace context (`opts.telemetry`, stored as `tm`). */
+export interface JobTelemetry {
+  /** src/tracing/traceparent.ts traceMetadata(): the JSON of a W3C propagation carrier. */
+  metadata: string;
 }
 
 /**
@@ -48,6 +60,8 @@ export interface ResolvedJobOptions {
   priority?: number;
   attempts?: number;
   backoff?: JobBackoff | typeof REGISTRATION_BACKOFF;
+  /** Last, as BullMQ's Job keeps it after the producer's options. */
+  telemetry?: JobTelemetry;
 }
 
 const OPTION_FIELDS = new Set(['jobId', 'delay', 'priority', 'attempts', 'backoff']);
@@ -111,3 +125,6 @@ export const resolveJobOptions = (options: JobOptions, retry?: Pick<RetryPolicy,
   else if (retry) resolved.backoff = { ...REGISTRATION_BACKOFF };
   return resolved;
 };
+
+/** The options with the job's trace attached where BullMQ keeps trace context (last, as BullMQ orders it). */
+export const withTraceparent = (opts: ResolvedJobOptions, traceparent: string): ResolvedJobOptions => ({ ...opts, telemetry: { metadata: traceMetadata(traceparent) } });
