@@ -145,7 +145,7 @@ export const createProcessor = (context: ProcessorContext) => {
           { ...request, traceparent: span.traceparent },
           { timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS, signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown },
         );
-        if (answer.outcome === 'failed') span.fail(answer.error.message);
+        span.answered(answer);
         return answer;
       });
     } catch (error) {

@@ -44,7 +44,10 @@ export const startOtelTracing = ({ tracesUrl, serviceName, scheduleDelayMs }: Ot
         try {
           return await dispatch({
             traceparent: carrier.traceparent ?? traceparent,
-            fail: (message) => span.setStatus({ code: SpanStatusCode.ERROR, message }),
+            answered: (outcome) => {
+              span.setAttribute('queue_worker.outcome', outcome.outcome);
+              if (outcome.outcome === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
+            },
           });
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });

@@ -3,13 +3,14 @@
 
 import type { Job, Telemetry } from 'bullmq';
 import { parseTraceparent, startTraceparent, traceparentFromMetadata } from '../../src/tracing/traceparent.ts';
+import type { DispatchOutcome } from '../../src/protocol.ts';
 import type { OtelConfig } from '../config.ts';
 
 export interface DispatchSpan {
   /** What the edge forwards to the feature as its `traceparent` header. */
   traceparent: string;
-  /** Marks the span as failed (the feature's or the edge's error); a no-op when off. */
-  fail(message: string): void;
+  /** Records the edge's answer on the span (a failure as its error status); a no-op when off. */
+  answered(outcome: DispatchOutcome): void;
 }
 
 export interface DispatchAttributes {
@@ -39,7 +40,7 @@ export const jobTraceId = (job: Job): string | undefined => parseTraceparent(tra
 /** Off: the job's traceparent passed on, nothing recorded. */
 export const TRACING_OFF: BridgeTracing = {
   current: jobTraceparent,
-  dispatch: (traceparent, _attributes, dispatch) => dispatch({ traceparent, fail: () => {} }),
+  dispatch: (traceparent, _attributes, dispatch) => dispatch({ traceparent, answered: () => {} }),
   close: async () => {},
 };
 

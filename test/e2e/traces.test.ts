@@ -38,6 +38,7 @@ interface FeatureCall {
   attempt: number;
   header: string | null;
   ctxTraceparent?: string;
+  failed: boolean;
 }
 
 let redis: RedisServer;
@@ -65,6 +66,7 @@ const expectChain = (spans: ReceivedSpan[], jobCalls: FeatureCall[]) => {
   const dispatches = spans.filter((span) => span.name === `dispatch ${QUEUE}`);
   const processes = spans.filter((span) => span.name === `process ${QUEUE}`);
   expect(dispatches.map((span) => span.kind)).toEqual(jobCalls.map(() => CLIENT));
+  expect(dispatches.map((span) => span.attributes['queue_worker.outcome']).sort()).toEqual(jobCalls.map((call) => (call.failed ? 'failed' : 'completed')).sort());
   expect(processes.every((span) => span.kind === CONSUMER)).toBe(true);
   for (const dispatch of dispatches) expect(processes.map((span) => span.spanId)).toContain(dispatch.parentSpanId);
   expect(jobCalls.map((call) => spanIdOf(call.header)).sort()).toEqual(dispatches.map((span) => span.spanId).sort());
@@ -78,8 +80,9 @@ beforeAll(async () => {
     keys: { [QUEUE]: await queueKey(EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET, QUEUE) },
     handlers: {
       [QUEUE]: (data, ctx) => {
-        calls.push({ jobId: ctx.jobId, attempt: ctx.attempt, header: ctx.request.headers.get('traceparent'), ctxTraceparent: ctx.traceparent });
-        if (data.failOnce && ctx.attempt === 1) throw new Error('first try fails');
+        const failed = Boolean(data.failOnce) && ctx.attempt === 1;
+        calls.push({ jobId: ctx.jobId, attempt: ctx.attempt, header: ctx.request.headers.get('traceparent'), ctxTraceparent: ctx.traceparent, failed });
+        if (failed) throw new Error('first try fails');
         return { ok: true };
       },
     },
