@@ -10,6 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { BullMQOtel } from 'bullmq-otel';
 import { isTraceparent } from '../../src/tracing/traceparent.ts';
+import { jobSampler } from './job-sampler.ts';
 import { jobTraceparent, type BridgeTracing } from './tracing.ts';
 import type { OtelConfig } from '../config.ts';
 
@@ -18,6 +19,7 @@ const TRACER_NAME = 'queue-worker-bridge';
 export const startOtelTracing = ({ tracesUrl, serviceName, scheduleDelayMs }: OtelConfig, bridgeId: string): BridgeTracing => {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.id': bridgeId }),
+    sampler: jobSampler(),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl }), scheduledDelayMillis: scheduleDelayMs })],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();

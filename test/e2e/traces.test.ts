@@ -23,6 +23,7 @@ import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
 import { RedisServer } from '../support/redis.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { finishedJobs } from '../support/stack.ts';
+import { sleep } from '../support/wait.ts';
 import { teardown } from '../support/teardown.ts';
 import { UpstashGateway } from '../support/upstash-gateway.ts';
 
@@ -32,6 +33,9 @@ const QUEUE = `traced-${randomUUID().slice(0, 8)}`;
 const CONSUMER = 5;
 const CLIENT = 3;
 const PRODUCER = 4;
+/** BullMQ's default drainDelay: how long an idle worker's blocking fetch waits for a job. */
+const IDLE_FETCH_MS = 5_000;
+const EXPORT_SLACK_MS = 1_000;
 
 interface FeatureCall {
   jobId: string;
@@ -172,5 +176,14 @@ describe('one trace from the producer to the feature', () => {
       expect(jobCalls.map((call) => traceIdOf(call.header))).toEqual([traceId]);
       expectChain(await receiver.trace(traceId, [`process ${QUEUE}`, `dispatch ${QUEUE}`]), jobCalls);
     }
+  });
+
+  it("records no trace of an idle worker's housekeeping: every root span is a job's add or process", async () => {
+    // Proving an absence takes a wait: past one empty blocking fetch (BullMQ's drain delay) and the
+    // export that would follow it.
+    await sleep(IDLE_FETCH_MS + EXPORT_SLACK_MS);
+    const roots = receiver.spans.filter((span) => span.parentSpanId === '');
+    expect(roots.length).toBeGreaterThan(0);
+    expect(roots.filter((span) => span.name !== `process ${QUEUE}` && span.name !== `add ${QUEUE}.${QUEUE}`).map((span) => span.name)).toEqual([]);
   });
 });
