@@ -20,6 +20,7 @@ import { createRedisConnection, probeRedis, type RedisClient } from './redis.ts'
 import { RegistrationSync } from './registration-sync.ts';
 import { withTimeout } from './with-timeout.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { loadTracing, type BridgeTracing } from './tracing/tracing.ts';
 
 const COUNTS_TIMEOUT_MS = 2_000;
 const REDIS_QUIT_TIMEOUT_MS = 2_000;
@@ -33,6 +34,7 @@ interface Runtime {
   edge: EdgeClient;
   pool: WorkerPool;
   cancels: CancelBus;
+  tracing: BridgeTracing;
   loops: Periodic[];
   server: HttpServer;
 }
@@ -114,7 +116,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       bridgeId: config.bridgeId,
       onResult: (result) => this.#onEdgeResult(result),
     });
-    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, logger: this.#logger });
+    const tracing = await loadTracing(config.otel, config.bridgeId);
+    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, tracing, logger: this.#logger });
     const sync = new RegistrationSync({ edge, pool, defaults: config.registrationDefaults, logger: this.#logger });
     const syncLoop = new Periodic(() => sync.syncOnce(), config.syncIntervalMs, (error) => this.#onLoopError('registration sync', error));
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
@@ -142,9 +145,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       cancels.close();
       redis.disconnect();
       edge.close();
+      void tracing.close();
       throw new Error(`could not listen on ${config.host}:${config.port}`, { cause: error });
     });
-    this.#runtime = { redis, edge, pool, cancels, loops: [syncLoop, heartbeatLoop], server };
+    this.#runtime = { redis, edge, pool, cancels, tracing, loops: [syncLoop, heartbeatLoop], server };
     this.#logger.info('bridge listening', {
       url: `http://${config.host}:${server.port}`,
       bridgeId: config.bridgeId,
@@ -163,6 +167,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     await runtime.pool.close(this.config.shutdownGraceMs);
     runtime.cancels.close();
     runtime.edge.close();
+    // After the workers: their last spans are sent before the exporter stops.
+    await runtime.tracing.close().catch((error: unknown) => this.#logger.warn('could not send the last spans', { error }));
     await withTimeout(runtime.redis.quit(), REDIS_QUIT_TIMEOUT_MS, 'Redis QUIT').catch(() => runtime.redis.disconnect());
     await runtime.server.close();
     this.#logger.info('bridge stopped');

@@ -11,6 +11,9 @@ const DEFAULT_HOST = '0.0.0.0';
 const DEFAULT_REDIS_HOST = '127.0.0.1';
 const DEFAULT_REDIS_PORT = 26388;
 const DEFAULT_QUEUE_PREFIX = 'bull';
+const DEFAULT_OTEL_SERVICE_NAME = 'queue-worker-bridge';
+/** The OpenTelemetry spec's default for OTEL_BSP_SCHEDULE_DELAY. */
+const DEFAULT_OTEL_SCHEDULE_DELAY_MS = 5_000;
 /** Keeps "registered at the edge → running here" within 5 s. */
 export const DEFAULT_SYNC_INTERVAL_MS = 2_000;
 // Letters, digits and braces, so a Redis Cluster hash tag such as {jobs} fits; ':' separates BullMQ's keys.
@@ -67,6 +70,16 @@ export interface BridgeConfig {
   resultMaxBytes: number;
   /** Bearer tokens of the operations routes; a scope whose token is unset answers 503 `not_configured`. */
   opsTokens: OpsTokens;
+  /** OpenTelemetry traces over OTLP/HTTP (standard OTEL_* variables); undefined = off, and the SDK is never loaded. */
+  otel?: OtelConfig;
+}
+
+export interface OtelConfig {
+  /** Where spans are POSTed (OTLP/HTTP JSON). */
+  tracesUrl: string;
+  serviceName: string;
+  /** OTEL_BSP_SCHEDULE_DELAY: how long finished spans wait to be sent together. */
+  scheduleDelayMs: number;
 }
 
 /** OPS_READ_TOKEN reads; OPS_TOKEN reads and acts (ARCHITECTURE "Operations"). */
@@ -217,6 +230,32 @@ const readRetention = (env: EnvReader, kind: 'COMPLETED' | 'FAILED', count: numb
  */
 const hashTag = (prefix: string): string | undefined => /^[^{]*\{([^}]+)\}/.exec(prefix)?.[1];
 
+/**
+ * Traces are on when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or
+ * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, as the OTLP spec says), unless OTEL_SDK_DISABLED=true or
+ * OTEL_TRACES_EXPORTER=none. Only OTLP/HTTP with JSON is shipped, so another protocol is refused
+ * rather than silently sent as JSON. OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION and the
+ * certificate variables are read by the exporter itself.
+ */
+const readOtel = (env: EnvReader): OtelConfig | undefined => {
+  if (env.raw('OTEL_SDK_DISABLED')?.toLowerCase() === 'true' || env.raw('OTEL_TRACES_EXPORTER') === 'none') return undefined;
+  const exporter = env.raw('OTEL_TRACES_EXPORTER');
+  if (exporter !== undefined && exporter !== 'otlp') env.problem(`OTEL_TRACES_EXPORTER must be otlp or none (got "${exporter}")`);
+  for (const key of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = env.raw(key);
+    if (protocol !== undefined && protocol !== 'http/json') env.problem(`${key} must be http/json, the one OTLP protocol the bridge ships (got "${protocol}")`);
+  }
+  const traces = env.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:'], { secret: true });
+  const base = traces ? undefined : env.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:'], { secret: true });
+  const tracesUrl = traces?.href ?? (base ? `${base.href.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (tracesUrl === undefined) return undefined;
+  return {
+    tracesUrl,
+    serviceName: env.raw('OTEL_SERVICE_NAME') ?? DEFAULT_OTEL_SERVICE_NAME,
+    scheduleDelayMs: env.int('OTEL_BSP_SCHEDULE_DELAY', DEFAULT_OTEL_SCHEDULE_DELAY_MS, 0, 10 * 60_000),
+  };
+};
+
 /** Reads and validates the bridge's environment; throws a ConfigError naming every problem. */
 export const loadConfig = (vars: Env): BridgeConfig => {
   const env = new EnvReader(vars);
@@ -252,6 +291,8 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     resultMaxBytes: env.int('RESULT_MAX_BYTES', DEFAULT_RESULT_MAX_BYTES, 0, MAX_RESULT_MAX_BYTES),
     opsTokens: readOpsTokens(env),
   };
+  const otel = readOtel(env);
+  if (otel) config.otel = otel;
   if (env.problems.length > 0) throw new ConfigError(env.problems);
   return config;
 };

@@ -25,6 +25,8 @@ import { recordAttempt, type AttemptRecord } from './ops/attempt-trail.ts';
 import { CANCELLED_REASON, wasCancelled } from './ops/job-cancelled.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
 import type { TryOutcome } from './try-outcome.ts';
+import type { BridgeTracing } from './tracing/tracing.ts';
+import { parseTraceparent } from '../src/tracing/traceparent.ts';
 
 /** Longest the edge may hold a dispatch for a slot (its DISPATCH_MAX_WAIT_MS) plus network slack. */
 const EDGE_DISPATCH_OVERHEAD_MS = 7_000;
@@ -96,13 +98,15 @@ export interface ProcessorContext {
   /** Asks the edge to abort the feature call of a cancelled job (best effort). */
   cancelAtEdge: (jobId: string) => Promise<void>;
   bridgeId: string;
+  /** Spans around each dispatch (or, off, only the job's traceparent passed on). */
+  tracing: BridgeTracing;
   logger: Logger;
 }
 
 const clampHoldOff = (ms: number): number => Math.min(Math.max(Math.round(ms), MIN_HOLD_OFF_MS), MAX_HOLD_OFF_MS);
 
 export const createProcessor = (context: ProcessorContext) => {
-  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, onOutcome, bridgeId, logger } = context;
+  const { queueName, edge, holdOff, faults, shutdown, resultMaxBytes, onOutcome, bridgeId, tracing } = context;
 
   const requeue = async (holdOffMs: number): Promise<never> => {
     await holdOff(holdOffMs);
@@ -110,6 +114,9 @@ export const createProcessor = (context: ProcessorContext) => {
   };
 
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const traceparent = tracing.current(job);
+    // Every line about this try names its trace, so logs and spans meet.
+    const logger = context.logger.child({ traceId: parseTraceparent(traceparent)?.traceId });
     const registration = context.registration();
     applyRetryPolicy(job, registration.retry);
     const request: DispatchRequest = {
@@ -133,9 +140,13 @@ export const createProcessor = (context: ProcessorContext) => {
     }
     let outcome: DispatchOutcome;
     try {
-      outcome = await edge.dispatch(request, {
-        timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS,
-        signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown,
+      outcome = await tracing.dispatch(traceparent, { queueName, jobId: request.jobId, attempt: job.attemptsMade + 1 }, async (span) => {
+        const answer = await edge.dispatch(
+          { ...request, traceparent: span.traceparent },
+          { timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS, signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown },
+        );
+        span.answered(answer);
+        return answer;
       });
     } catch (error) {
       if (wasCancelled(signal)) {

@@ -14,6 +14,7 @@ import { CANCEL_SIGNAL_REASON } from './ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError, type RedisClient } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
+import { jobTraceId, type BridgeTracing } from './tracing/tracing.ts';
 
 // No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
 // (Queue.rateLimit) when fetching, and this one's count can never be reached otherwise.
@@ -35,6 +36,7 @@ export interface RunnerContext {
   edge: EdgeClient;
   events: BridgeEmitter;
   metrics: BridgeMetrics;
+  tracing: BridgeTracing;
   logger: Logger;
 }
 
@@ -138,7 +140,7 @@ export class QueueRunner {
   }
 
   #startWorker(concurrency: number): void {
-    const { connection, config, edge, events, metrics } = this.#context;
+    const { connection, config, edge, events, metrics, tracing } = this.#context;
     const processor = createProcessor({
       queueName: this.name,
       edge: new DispatchBatcher(this.name, edge),
@@ -151,6 +153,7 @@ export class QueueRunner {
       shutdown: this.#shutdown.signal,
       resultMaxBytes: config.resultMaxBytes,
       onOutcome: (job, tried) => metrics.record(job, tried),
+      tracing,
       logger: this.#logger,
     });
     const worker = new Worker(this.name, processor, {
@@ -165,6 +168,7 @@ export class QueueRunner {
       removeOnComplete: keepJobs(config.completedRetention),
       removeOnFail: keepJobs(config.failedRetention),
       settings: { backoffStrategy: registrationBackoff(() => this.#registration.retry.backoff) },
+      ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}),
     });
     worker.on('error', (error) => this.#onError(error));
     worker.on('failed', (job, error) => this.#onFailed(job, error));
@@ -192,7 +196,7 @@ export class QueueRunner {
 
   #onFailed(job: Job | undefined, error: Error): void {
     if (!job) return;
-    const fields = { jobId: job.id, attemptsMade: job.attemptsMade, attempts: job.opts.attempts, error: error.message };
+    const fields = { jobId: job.id, traceId: jobTraceId(job), attemptsMade: job.attemptsMade, attempts: job.opts.attempts, error: error.message };
     // finishedOn is only set when BullMQ moved the job to the failed set (the dead-letter queue).
     if (job.finishedOn) this.#logger.warn('job failed for good; kept in the failed set', fields);
     else this.#logger.info('job attempt failed; will retry', fields);

@@ -92,6 +92,8 @@ export interface DispatchRequest {
   data: unknown;
   attemptsMade: number;
   name?: string;
+  /** W3C traceparent of the bridge's span for this try (contract addition); forwarded to the feature. */
+  traceparent?: string;
   /**
    * Random per request, so two otherwise identical dispatches in one second (the signature's
    * resolution) sign differently: the edge refuses a signature it has already accepted. Optional,

@@ -4,6 +4,7 @@
 
 import { isPlainObject, parseJsonOrUndefined } from '../json.ts';
 import type { AddJobOptions } from '../jobs/job-options.ts';
+import { HEADER_TRACEPARENT } from '../tracing/traceparent.ts';
 
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -55,10 +56,11 @@ export class EdgeQueueClient<Queues extends object = Record<string, unknown>> {
 
   /** Adds one job; resolves to its id (the existing job's id when `opts.jobId` is already taken). */
   async addJob<Q extends keyof Queues & string>(queue: Q, data: Queues[Q], opts: AddJobOptions = {}): Promise<string> {
-    const { name, ...options } = opts;
+    const { name, traceparent, ...options } = opts;
     const response = await this.#fetch(`${this.#base}/queues/${encodeURIComponent(queue)}/jobs`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${this.#token}`, 'Content-Type': 'application/json' },
+      // The trace travels as the standard header, which the edge reads (and restarts if invalid).
+      headers: { Authorization: `Bearer ${this.#token}`, 'Content-Type': 'application/json', ...(traceparent ? { [HEADER_TRACEPARENT]: traceparent } : {}) },
       body: JSON.stringify({ name, data, opts: options }),
     });
     if (response.status !== 200 && response.status !== 201) throw await errorFrom(response);

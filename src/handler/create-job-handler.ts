@@ -6,6 +6,7 @@ import { HEADER_QUEUE_NAME, HEADER_SIGNATURE, MAX_JOB_BODY_BYTES, idempotencyKey
 import { ReplayGuard } from '../replay-guard.ts';
 import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.ts';
 import { featureSigningPayload } from '../signing.ts';
+import { HEADER_TRACEPARENT, isTraceparent } from '../tracing/traceparent.ts';
 import { NonRetryableError, RetryAfterError } from './errors.ts';
 import { parseJobRequest } from './parse-job-request.ts';
 import { queueVerifiers } from './queue-verifiers.ts';
@@ -87,6 +88,7 @@ export const createJobHandler = <Queues extends object>(options: CreateJobHandle
     if (!parsed.ok) return refuse(400, parsed.message);
 
     const { jobId, queueName, data, attemptsMade } = parsed.value;
+    const traceparent = request.headers.get(HEADER_TRACEPARENT);
     if (queueName !== queue) return refuse(403, `the call is signed with the key of queue '${queue}' but its body names queue '${queueName}'`);
     const ctx: JobContext = {
       jobId,
@@ -95,6 +97,7 @@ export const createJobHandler = <Queues extends object>(options: CreateJobHandle
       attemptsMade,
       idempotencyKey: idempotencyKey(queueName, jobId),
       signal: request.signal,
+      ...(isTraceparent(traceparent) ? { traceparent } : {}),
       request,
     };
     try {

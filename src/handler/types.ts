@@ -13,6 +13,11 @@ export interface JobContext<QueueName extends string = string> {
   readonly idempotencyKey: string;
   /** Aborted when the caller gives up (the edge's timeout), where the runtime reports it. */
   readonly signal: AbortSignal;
+  /**
+   * The job's W3C trace context (the call's valid `traceparent` header, which the producer started):
+   * hand it to your tracer as the parent of your spans. Not covered by the signature: correlation only.
+   */
+  readonly traceparent?: string;
   readonly request: Request;
 }
 

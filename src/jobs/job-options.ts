@@ -5,6 +5,7 @@
 import type { BackoffType, FieldError, RetryPolicy } from '../protocol.ts';
 import { checkWith, type ValidationResult } from '../schema/field-errors.ts';
 import { jobNameSchema, JobOptionsSchema } from '../schema/jobs.ts';
+import { traceMetadata } from '../tracing/traceparent.ts';
 
 /** BullMQ's backoff option as stored on a job. */
 export type JobBackoff = {
@@ -30,6 +31,17 @@ export interface JobOptions {
 export interface AddJobOptions extends JobOptions {
   /** The BullMQ job name; defaults to the queue name. */
   name?: string;
+  /**
+   * The W3C trace this job belongs to (your request's `traceparent`); its trace id reaches the
+   * bridge's spans and logs and the feature call. Without one, a new trace is started.
+   */
+  traceparent?: string;
+}
+
+/** BullMQ's own place for a job's trace context (`opts.telemetry`, stored as `tm`). */
+export interface JobTelemetry {
+  /** src/tracing/traceparent.ts traceMetadata(): the JSON of a W3C propagation carrier. */
+  metadata: string;
 }
 
 /**
@@ -46,6 +58,8 @@ export interface ResolvedJobOptions {
   priority?: number;
   attempts?: number;
   backoff?: JobBackoff | typeof REGISTRATION_BACKOFF;
+  /** Last, as BullMQ's Job keeps it after the producer's options. */
+  telemetry?: JobTelemetry;
 }
 
 /** Checks `input` (undefined means no options); fields are named `<prefix>.<field>`. */
@@ -75,3 +89,6 @@ export const resolveJobOptions = (options: JobOptions, retry?: Pick<RetryPolicy,
   else if (retry) resolved.backoff = { ...REGISTRATION_BACKOFF };
   return resolved;
 };
+
+/** The options with the job's trace attached where BullMQ keeps trace context (last, as BullMQ orders it). */
+export const withTraceparent = (opts: ResolvedJobOptions, traceparent: string): ResolvedJobOptions => ({ ...opts, telemetry: { metadata: traceMetadata(traceparent) } });

@@ -61,6 +61,44 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig for OpenTelemetry (OTEL_*)', () => {
+  it('is off without an OTLP endpoint, or when the SDK or the traces exporter is switched off', () => {
+    expect(loadConfig(REQUIRED).otel).toBeUndefined();
+    expect(loadConfig({ ...REQUIRED, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318', OTEL_SDK_DISABLED: 'true' }).otel).toBeUndefined();
+    expect(loadConfig({ ...REQUIRED, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318', OTEL_TRACES_EXPORTER: 'none' }).otel).toBeUndefined();
+  });
+
+  it('sends to <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces, or to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is', () => {
+    expect(loadConfig({ ...REQUIRED, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318/' }).otel).toEqual({
+      tracesUrl: 'http://otel:4318/v1/traces',
+      serviceName: 'queue-worker-bridge',
+      scheduleDelayMs: 5_000,
+    });
+    const config = loadConfig({
+      ...REQUIRED,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example.com/custom/traces',
+      OTEL_SERVICE_NAME: 'bridge-eu',
+      OTEL_BSP_SCHEDULE_DELAY: '250',
+    });
+    expect(config.otel).toEqual({ tracesUrl: 'https://collector.example.com/custom/traces', serviceName: 'bridge-eu', scheduleDelayMs: 250 });
+  });
+
+  it('refuses a protocol or exporter it does not ship, and an endpoint that is not http(s), without echoing it', () => {
+    const problems = problemsOf({
+      ...REQUIRED,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://user:secret@otel:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+    });
+    expect(problems).toEqual([
+      'OTEL_TRACES_EXPORTER must be otlp or none (got "zipkin")',
+      'OTEL_EXPORTER_OTLP_PROTOCOL must be http/json, the one OTLP protocol the bridge ships (got "grpc")',
+      'OTEL_EXPORTER_OTLP_ENDPOINT must use http:// or https://',
+    ]);
+  });
+});
+
 describe('loadConfig for a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   const CLUSTER = { ...REQUIRED, REDIS_CLUSTER_NODES: 'redis-a:7000, 10.0.0.2:7001,[::1]:7002', QUEUE_PREFIX: '{qw}' };
 

@@ -6,7 +6,10 @@ import { EdgeRequestError } from '../../bridge/edge-client.ts';
 import { createLogger } from '../../bridge/logger.ts';
 import { CANCEL_SIGNAL_REASON } from '../../bridge/ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff, JobAttemptError } from '../../bridge/processor.ts';
+import { TRACING_OFF } from '../../bridge/tracing/tracing.ts';
 import type { DispatchOutcome, DispatchRequest, Registration } from '../../src/protocol.ts';
+import { traceMetadata } from '../../src/tracing/traceparent.ts';
+import { TRACEPARENT } from '../support/trace-patterns.ts';
 
 const REGISTRATION: Registration = {
   name: 'email',
@@ -46,6 +49,7 @@ const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {})
     storedData: async () => null,
     cancelAtEdge: async (jobId) => void cancelledAtEdge.push(jobId),
     bridgeId: 'bridge-test',
+    tracing: TRACING_OFF,
     logger: createLogger({ level: 'silent', format: 'json' }),
   });
   return { process, holdOffs, dispatched, cancelledAtEdge };
@@ -72,7 +76,22 @@ describe('createProcessor', () => {
     const { process, dispatched } = setup([{ outcome: 'completed', result: { id: 'm-1' }, durationMs: 5 }]);
 
     expect(await process(fakeJob())).toEqual({ id: 'm-1' });
-    expect(dispatched).toEqual([{ jobId: '7', queueName: 'email', data: { to: 'ada' }, attemptsMade: 0, name: 'welcome' }]);
+    expect(dispatched).toEqual([{ jobId: '7', queueName: 'email', data: { to: 'ada' }, attemptsMade: 0, name: 'welcome', traceparent: expect.stringMatching(TRACEPARENT) }]);
+  });
+
+  it('passes on the trace the job carries in opts.telemetry, and starts one for a job without', async () => {
+    const { process, dispatched } = setup([
+      { outcome: 'completed', result: null, durationMs: 1 },
+      { outcome: 'completed', result: null, durationMs: 1 },
+    ]);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    await process(fakeJob({ telemetry: { metadata: traceMetadata(traceparent) } }));
+    await process(fakeJob({ telemetry: { metadata: '{"traceparent":"not one"}' } }));
+
+    expect(dispatched[0].traceparent).toBe(traceparent);
+    expect(dispatched[1].traceparent).toMatch(TRACEPARENT);
+    expect(dispatched[1].traceparent?.slice(3, 35)).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it("failed, retryable: a plain error carrying the feature's message; the job takes the registration's retry policy", async () => {

@@ -7,11 +7,13 @@ import { QueueClient } from '../../src/client/index.ts';
 import { EdgeQueueClient, EdgeQueueError } from '../../src/edge-client/index.ts';
 import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
 import { MAX_JOB_BODY_BYTES, type Registration } from '../../src/protocol.ts';
+import { startTraceparent, traceMetadata } from '../../src/tracing/traceparent.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { bodyExamples, type OpenApiDocument } from '../support/openapi.ts';
 import { openApi31Errors } from '../support/openapi-validator.ts';
 import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
+import { TRACE_METADATA, TRACEPARENT } from '../support/trace-patterns.ts';
 import { UpstashGateway } from '../support/upstash-gateway.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -95,23 +97,24 @@ describe('POST /queues/:name/jobs', () => {
     const registration = await register('genuine');
     const data = { to: 'a@example.com', template: 'welcome', tags: ['ünïcode ✓'] };
 
-    const viaEdge = await producer.addJob(registration.name, data, { name: 'welcome-mail' });
+    const traceparent = startTraceparent();
+    const viaEdge = await producer.addJob(registration.name, data, { name: 'welcome-mail', traceparent });
     const node = new QueueClient({ connection: redis.connection, registrations: [registration] });
     cleanups.push(() => node.close());
-    const viaNode = await node.addJob(registration.name, data, { name: 'welcome-mail' });
+    const viaNode = await node.addJob(registration.name, data, { name: 'welcome-mail', traceparent });
 
     const queue = bullQueue(registration.name);
     const [edgeJob, nodeJob] = await Promise.all([queue.getJob(viaEdge), queue.getJob(viaNode)]);
     expect(edgeJob?.name).toBe('welcome-mail');
     expect(edgeJob?.data).toEqual(data);
-    expect(edgeJob?.opts).toEqual({ attempts: 4, backoff: { type: 'registration' } });
+    expect(edgeJob?.opts).toEqual({ attempts: 4, backoff: { type: 'registration' }, telemetry: { metadata: traceMetadata(traceparent) } });
     expect({ name: edgeJob?.name, data: edgeJob?.data, opts: edgeJob?.opts }).toEqual({ name: nodeJob?.name, data: nodeJob?.data, opts: nodeJob?.opts });
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 2 });
   });
 
   it('answers 201 for a new jobId and 200 with the same id for a duplicate, keeping the first job', async () => {
     const { name } = await register('dedup');
-    expect(await answer(await post(name, { data: { v: 1 }, opts: { jobId: 'order-1' } }))).toEqual({ status: 201, body: { jobId: 'order-1' } });
+    expect(await answer(await post(name, { data: { v: 1 }, opts: { jobId: 'order-1' } }))).toEqual({ status: 201, body: { jobId: 'order-1', traceparent: expect.stringMatching(TRACEPARENT) } });
     expect(await answer(await post(name, { data: { v: 2 }, opts: { jobId: 'order-1' } }))).toEqual({ status: 200, body: { jobId: 'order-1' } });
     const queue = bullQueue(name);
     expect((await queue.getJob('order-1'))?.data).toEqual({ v: 1 });
@@ -126,7 +129,7 @@ describe('POST /queues/:name/jobs', () => {
     expect(await queue.getJobState(delayed)).toBe('delayed');
     expect((await queue.getJob(delayed))?.delay).toBe(90_000);
     expect(await queue.getJobState(urgent)).toBe('prioritized');
-    expect((await queue.getJob(urgent))?.opts).toEqual({ attempts: 2, backoff: { type: 'fixed', delay: 500 }, priority: 1 });
+    expect((await queue.getJob(urgent))?.opts).toEqual({ attempts: 2, backoff: { type: 'fixed', delay: 500 }, priority: 1, telemetry: { metadata: expect.stringMatching(TRACE_METADATA) } });
     expect(await queue.getJobCounts('delayed', 'prioritized')).toEqual({ delayed: 1, prioritized: 1 });
   });
 

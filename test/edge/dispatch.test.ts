@@ -33,6 +33,19 @@ describe('the feature call', () => {
     expect(request.signatureValid).toBe(true);
   });
 
+  it("forwards the job's traceparent as the feature call's header, and drops one that is not valid", async () => {
+    const queueName = uniqueQueue('dispatch-trace');
+    await registerStubQueue(queueName);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    expect(await dispatch({ queueName, jobId: 'traced', traceparent })).toMatchObject({ outcome: 'completed' });
+    expect(await dispatch({ queueName, jobId: 'bad-trace', traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toMatchObject({ outcome: 'completed' });
+
+    const [traced, bad] = await stubRequests(queueName);
+    expect(traced.headers.traceparent).toBe(traceparent);
+    expect(bad.headers.traceparent).toBeUndefined();
+  });
+
   it('uses the registration path', async () => {
     const { requests } = await dispatchAgainst({}, { path: '/jobs/run' });
     expect(requests[0].path).toBe('/jobs/run');

@@ -1,5 +1,5 @@
-// The signed call to a feature API: seed-shaped body, job headers, aborted at the queue's timeout
-// or by an operator's cancel (the feature's request signal fires either way).
+// The signed call to a feature API: seed-shaped body, job headers (and the job's W3C traceparent),
+// aborted at the queue's timeout or by an operator's cancel (the feature's request signal fires either way).
 
 import {
   HEADER_ATTEMPT,
@@ -12,6 +12,7 @@ import {
   type DispatchRequest,
   type FeatureJobRequest,
 } from '../../src/protocol.ts';
+import { HEADER_TRACEPARENT } from '../../src/tracing/traceparent.ts';
 import { checkFeatureTarget, type EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
 import type { RotatingSigner } from '../../src/signing.ts';
@@ -52,6 +53,7 @@ export const callFeature = async (
         [HEADER_ATTEMPT]: String(job.attemptsMade + 1),
         [HEADER_IDEMPOTENCY_KEY]: idempotencyKey(job.queueName, job.jobId),
         [HEADER_SIGNATURE]: await signer.signFeatureBody(body),
+        ...(job.traceparent ? { [HEADER_TRACEPARENT]: job.traceparent } : {}),
       },
       body,
       signal: cancelled ? AbortSignal.any([AbortSignal.timeout(slot.timeoutMs), cancelled]) : AbortSignal.timeout(slot.timeoutMs),

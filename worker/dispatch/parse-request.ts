@@ -12,6 +12,7 @@ import { dispatchableJobIdProblem } from '../../src/jobs/job-id.ts';
 import { dataSizeProblem } from '../../src/jobs/job-data.ts';
 import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
 import { isPlainObject } from '../../src/json.ts';
+import { isTraceparent } from '../../src/tracing/traceparent.ts';
 import { isValidQueueName, queueNameError, type ValidationResult } from '../../src/registration.ts';
 
 const MAX_HEARTBEAT_WORKERS = 1000;
@@ -68,6 +69,8 @@ const parseJob = (body: Record<string, unknown>, queueName: string, checkDataSiz
       data: body.data ?? null,
       attemptsMade: body.attemptsMade as number,
       ...(typeof body.name === 'string' ? { name: body.name } : {}),
+      // W3C: a traceparent that is not valid is dropped, never a reason to refuse the job.
+      ...(isTraceparent(body.traceparent) ? { traceparent: body.traceparent } : {}),
     },
   };
 };

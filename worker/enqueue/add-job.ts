@@ -43,8 +43,10 @@ export const scriptFor = (opts: ResolvedJobOptions, keys: QueueKeys): { script: 
 
 /** ARGV as BullMQ builds it: packed arguments, data JSON, packed options (the first and last hex for REST). */
 export const jobArgv = (job: NewJob, keys: QueueKeys): string[] => {
-  // What BullMQ's Job constructor keeps: attempts defaults to 0; undefined options are dropped.
-  const opts: Record<string, unknown> = { attempts: 0, ...job.opts };
+  // What BullMQ's Job constructor keeps: attempts defaults to 0; undefined options are dropped;
+  // `telemetry.metadata` is stored as `tm` (BullMQ's optsAsJSON).
+  const { telemetry, ...rest } = job.opts;
+  const opts: Record<string, unknown> = { attempts: 0, ...rest, ...(telemetry ? { tm: telemetry.metadata } : {}) };
   // [key prefix, custom id, name, timestamp, parentKey, parent deps key, parent, repeat job key,
   //  deduplication key, defer parent release]: no parents, repeats or deduplication here.
   const args: unknown[] = [keys.base, job.opts.jobId ?? '', job.name, job.timestamp, null, null, undefined, undefined, null, null];

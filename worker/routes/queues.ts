@@ -1,6 +1,8 @@
 // POST /queues/:name/jobs (ARCHITECTURE "Edge producers"): enqueue a genuine BullMQ job from a
 // Worker, through @upstash/redis. 201 { jobId } for a new job, 200 with the existing id when the
 // producer's jobId is taken; 401 bad token, 404 unknown queue, 413 too large, 400 naming the field.
+// A W3C `traceparent` request header puts the job in the producer's trace; without a valid one (W3C:
+// an invalid one is ignored, not refused) a new trace starts. A new job's answer names its traceparent.
 
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
@@ -12,7 +14,8 @@ import { EnqueueBodySchema, EnqueuedSchema } from '../../src/schema/jobs.ts';
 import { queueName } from '../../src/schema/rules.ts';
 import { serialiseJobData } from '../../src/jobs/job-data.ts';
 import { MAX_JOB_DATA_BYTES } from '../../src/jobs/limits.ts';
-import { resolveJobOptions } from '../../src/jobs/job-options.ts';
+import { resolveJobOptions, withTraceparent } from '../../src/jobs/job-options.ts';
+import { HEADER_TRACEPARENT, isTraceparent, startTraceparent } from '../../src/tracing/traceparent.ts';
 import { addJob } from '../enqueue/add-job.ts';
 import { parseEnqueueBody } from '../enqueue/enqueue-body.ts';
 import { queueKeys } from '../enqueue/queue-keys.ts';
@@ -59,14 +62,17 @@ export const queuesRoutes = new Hono<{ Bindings: QueuesBindings }>().post('/:nam
   if (!data.ok) throw new ValidationError([{ field: 'data', message: data.message }]);
 
   const redis = upstashFor(c.env);
+  const sent = c.req.header(HEADER_TRACEPARENT);
+  const traceparent = isTraceparent(sent) ? sent : startTraceparent();
   const job = {
     name: body.name ?? queue,
     dataJson: data.json,
-    opts: resolveJobOptions(body.opts, registration.retry),
+    opts: withTraceparent(resolveJobOptions(body.opts, registration.retry), traceparent),
     timestamp: Date.now(),
   };
   const added = await addJob(redis, queueKeys(queue, queuePrefix(c.env)), job).catch((error: unknown) => {
     throw new RedisUnavailableError(error);
   });
-  return c.json({ jobId: added.jobId }, added.created ? 201 : 200);
+  // An existing job (its jobId was taken) keeps the trace it was added with.
+  return added.created ? c.json({ jobId: added.jobId, traceparent }, 201) : c.json({ jobId: added.jobId }, 200);
 });

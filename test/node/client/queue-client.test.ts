@@ -4,7 +4,9 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { MAX_JOB_DATA_BYTES, QueueClient, QueueClientError, type RegistrationLike } from '../../../src/client/index.ts';
+import { traceMetadata } from '../../../src/tracing/traceparent.ts';
 import { RedisServer } from '../../support/redis.ts';
+import { TRACE_METADATA } from '../../support/trace-patterns.ts';
 
 const retry = (attempts: number, delayMs: number) => ({
   attempts,
@@ -74,7 +76,7 @@ describe('QueueClient', () => {
     expect(job?.name).toBe(queue);
     expect(job?.data).toEqual({ to: 'a@example.com', template: 'welcome' });
     // Backoff follows the registration's current policy, resolved by the bridge's Worker.
-    expect(job?.opts).toEqual({ attempts: 5, backoff: { type: 'registration' } });
+    expect(job?.opts).toEqual({ attempts: 5, backoff: { type: 'registration' }, telemetry: { metadata: expect.stringMatching(TRACE_METADATA) } });
     expect(await reader(queue).getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
@@ -86,7 +88,24 @@ describe('QueueClient', () => {
 
     const job = await reader(queue).getJob(id);
     expect(job?.name).toBe('resend');
-    expect(job?.opts).toEqual({ attempts: 2, backoff: { type: 'fixed', delay: 750 } });
+    expect(job?.opts).toEqual({ attempts: 2, backoff: { type: 'fixed', delay: 750 }, telemetry: { metadata: expect.stringMatching(TRACE_METADATA) } });
+  });
+
+  it("keeps the producer's traceparent in BullMQ's opts.telemetry, starts a trace per job without one, and refuses a malformed one", async () => {
+    const queue = uniqueQueue('traced');
+    const client = clientFor();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    const given = await client.addJob(queue, {}, { traceparent });
+    const [first, second] = await client.addJobs(queue, [{ data: {} }, { data: {} }]);
+
+    const metadata = async (id: string) => (await reader(queue).getJob(id))?.opts.telemetry?.metadata;
+    expect(await metadata(given)).toBe(traceMetadata(traceparent));
+    const started = [await metadata(first), await metadata(second)];
+    expect(started).toEqual([expect.stringMatching(TRACE_METADATA), expect.stringMatching(TRACE_METADATA)]);
+    expect(started[0]).not.toBe(started[1]);
+    const refused = await refusal(client.addJob(queue, {}, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7' }));
+    expect(refused).toMatchObject({ code: 'invalid_options', details: [{ field: 'opts.traceparent', message: expect.stringContaining('W3C traceparent') }] });
   });
 
   it('keeps BullMQ semantics: a custom jobId dedups, delay delays, priority prioritises', async () => {
@@ -112,7 +131,7 @@ describe('QueueClient', () => {
   it('without registrations accepts any valid queue and leaves retries to the bridge', async () => {
     const queue = uniqueQueue('open');
     const id = await clientFor().addJob(queue, { ok: true });
-    expect((await reader(queue).getJob(id))?.opts).toEqual({ attempts: 0 });
+    expect((await reader(queue).getJob(id))?.opts).toEqual({ attempts: 0, telemetry: { metadata: expect.stringMatching(TRACE_METADATA) } });
   });
 
   it('asks a registration lookup function per add', async () => {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { PRIORITY_LIMIT, Queue } from 'bullmq';
 import type { Command, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveJobOptions, type JobOptions } from '../../../src/jobs/job-options.ts';
+import { resolveJobOptions, withTraceparent, type JobOptions } from '../../../src/jobs/job-options.ts';
 import { MAX_JOB_PRIORITY } from '../../../src/jobs/limits.ts';
 import { jobArgv, scriptFor } from '../../../worker/enqueue/add-job.ts';
 import { ADD_DELAYED_JOB, ADD_PRIORITIZED_JOB, ADD_STANDARD_JOB, HEX_ARGV_PROLOGUE } from '../../../worker/enqueue/bullmq-scripts.ts';
@@ -50,15 +50,17 @@ afterAll(async () => {
 });
 
 describe('edge enqueue parity with BullMQ', () => {
-  it.each<[string, string, unknown, JobOptions]>([
+  it.each<[string, string, unknown, JobOptions & { traceparent?: string }]>([
     ['a plain job', 'welcome', { to: 'a@example.com' }, {}],
+    ['a job with its trace', 'traced', { n: 2 }, { jobId: 'traced-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }],
     ['a custom id, backoff and attempts', 'resend-receipt-for-a-long-job-name', { n: 1 }, { jobId: 'order-2026-11-27-0001', attempts: 7, backoff: { type: 'fixed', delay: 90_000, jitter: 0.35 } }],
     ['a numeric backoff', 'ünïcode ✓ name', [1, 'two', { three: 3 }], { backoff: 250 }],
     ['a delayed job', 'later', { when: 'soon' }, { delay: 86_400_000 }],
     ['a prioritised job', 'urgent', null, { priority: 70_000 }],
-  ])('sends the same script, KEYS and ARGV as Queue.add for %s', async (_case, name, data, options) => {
+  ])('sends the same script, KEYS and ARGV as Queue.add for %s', async (_case, name, data, { traceparent, ...options }) => {
     const queueName = `parity-${++queueCounter}`;
-    const opts = resolveJobOptions(options, RETRY);
+    const resolved = resolveJobOptions(options, RETRY);
+    const opts = traceparent ? withTraceparent(resolved, traceparent) : resolved;
     const queue = new Queue(queueName, { connection });
     try {
       const job = await queue.add(name, data, opts);

@@ -27,6 +27,17 @@ describe('EdgeQueueClient', () => {
     expect(JSON.parse(init.body as string)).toEqual({ name: 'welcome', data: { to: 'a@example.com' }, opts: { jobId: 'order-1', delay: 5 } });
   });
 
+  it("sends the producer's traceparent as the standard header, never in the body", async () => {
+    const edge = recording(() => Response.json({ jobId: 'j-1' }, { status: 201 }));
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    await new EdgeQueueClient({ url: 'https://edge.example', token: 't', fetch: edge.fetch }).addJob('email', {}, { traceparent });
+
+    const [{ init }] = edge.calls;
+    expect(new Headers(init.headers).get('traceparent')).toBe(traceparent);
+    expect(JSON.parse(init.body as string)).toEqual({ data: {}, opts: {} });
+  });
+
   it('resolves to the existing id when the edge reports a duplicate (200)', async () => {
     const edge = recording(() => Response.json({ jobId: 'order-1' }, { status: 200 }));
     expect(await new EdgeQueueClient({ url: 'https://edge.example', token: 't', fetch: edge.fetch }).addJob('email', {})).toBe('order-1');

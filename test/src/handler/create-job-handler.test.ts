@@ -80,6 +80,23 @@ describe('createJobHandler', () => {
     expect(seen[0].ctx.signal).toBeInstanceOf(AbortSignal);
   });
 
+  it("gives the handler the call's traceparent as ctx.traceparent, and none for a missing or malformed header", async () => {
+    const traceparents: (string | undefined)[] = [];
+    const handle = makeHandler((_data, ctx) => void traceparents.push(ctx.traceparent));
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const withHeader = async (value?: string) => {
+      const request = await signedRequest({ jobId: `job-${traceparents.length}` });
+      if (value !== undefined) request.headers.set('traceparent', value);
+      return handle(request);
+    };
+
+    await withHeader(traceparent);
+    await withHeader();
+    await withHeader('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7');
+
+    expect(traceparents).toEqual([traceparent, undefined, undefined]);
+  });
+
   it('dispatches by queueName', async () => {
     const handle = makeHandler(() => 'email result');
     const response = await handle(await signedRequest({ queueName: 'image-gen', data: { prompt: 'cat' } }));
