@@ -59,7 +59,7 @@ export class BridgeMonitor extends DurableObject<Env> {
       const written = this.#written.get(heartbeat.bridgeId);
       const shape = shapeOf(record);
       if (!written || written.shape !== shape || now - written.at >= PERSIST_EVERY_MS) {
-        this.#sql('INSERT OR REPLACE INTO bridges (id, value) VALUES (?, ?)', heartbeat.bridgeId, JSON.stringify(record));
+        this.#sql('INSERT INTO bridges (id, value) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value', heartbeat.bridgeId, JSON.stringify(record));
         this.#written.set(heartbeat.bridgeId, { at: now, shape });
       }
       for (const [id, bridge] of this.#bridges) {

@@ -48,7 +48,7 @@ export class RegistryIndex extends DurableObject<Env> {
       } else {
         const fromKv = await listKvRegistrations(this.env.REGISTRATIONS, this.#meter);
         for (const registration of fromKv) this.#store(registration);
-        this.#sql('INSERT OR REPLACE INTO registrations (name, value) VALUES (?, ?)', FILLED, '');
+        this.#sql('INSERT INTO registrations (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', FILLED, '');
         await this.#settle(fromKv);
       }
     });
@@ -85,7 +85,7 @@ export class RegistryIndex extends DurableObject<Env> {
   }
 
   #store(registration: Registration): void {
-    this.#sql('INSERT OR REPLACE INTO registrations (name, value) VALUES (?, ?)', registration.name, JSON.stringify(registration));
+    this.#sql('INSERT INTO registrations (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', registration.name, JSON.stringify(registration));
   }
 
   async #settle(registrations: Registration[]): Promise<void> {

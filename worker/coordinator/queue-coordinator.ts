@@ -39,8 +39,11 @@ export { LEASE_GRACE_MS, PAUSED_RETRY_AFTER_MS } from './slots.ts';
  * one queue's bridges send in that time; beyond it the oldest are forgotten first.
  */
 const MAX_REMEMBERED_SIGNATURES = 50_000;
-/** Figures (and a shrunk reservation) reach storage this long after they change: a crash loses that much of the counts. */
-export const FLUSH_MS = 10_000;
+/**
+ * Figures (and a cleared reservation) reach storage this long after they change: a crash loses that
+ * much of the counts. A busy queue pays an alarm and two rows (figures, the alarm's own) per flush.
+ */
+export const FLUSH_MS = 30_000;
 
 const REGISTRATION = 'registration';
 const TOMBSTONE = 'deletedVersion';

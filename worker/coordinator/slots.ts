@@ -2,8 +2,10 @@
 // grants, reclaiming the slots of callers that vanished, and how long a refused caller should wait.
 // Plain state; the coordinator (queue-coordinator.ts) persists its reservation so that a restarted
 // coordinator still counts calls that were running: not a row per lease, but a count with an
-// expiry, rewritten only when the calls in flight outgrow it (per batch at most, about once per
-// RESERVATION_SLACK_MS on a steadily busy queue).
+// expiry, rewritten only when the calls in flight outgrow it (in powers of two, about once per
+// RESERVATION_SLACK_MS on a steadily busy queue), and cleared once none run. After a restart
+// it may count more calls than ran (up to twice the peak since the queue was last quiet, within
+// the limit); those extra slots come back at the reservation's end, a lease plus its slack later.
 
 import type { Registration } from '../../src/protocol.ts';
 import type { Figures } from './figures.ts';
@@ -241,17 +243,19 @@ export class Slots {
   }
 
 
-  /** True while the reservation in storage counts more slots than are in use. */
+  /** True when no call runs but storage still reserves slots. */
   get overReserved(): boolean {
-    return this.inFlight < this.#written.count;
+    return this.inFlight === 0 && this.#written.count > 0;
   }
 
-  /** On a quiet moment (the coordinator's alarm): a smaller reservation once calls have ended. */
+  /**
+   * On a quiet moment (the coordinator's alarm): no reservation once every call has ended. While
+   * calls run it keeps its peak: shrinking it then would only be written again as calls start.
+   */
   shrinkReservation(): void {
     this.reclaimExpired();
-    const count = this.inFlight;
-    if (count >= this.#written.count) return;
-    this.#written = count === 0 ? NO_RESERVATION : { count, until: this.#written.until };
+    if (!this.overReserved) return;
+    this.#written = NO_RESERVATION;
     this.#persist(this.#written);
   }
 
@@ -320,9 +324,11 @@ export class Slots {
   #reserve(): void {
     const needed = this.#needed();
     if (needed.count <= this.#written.count && needed.until <= this.#written.until) return;
-    const lease = (this.#registration()?.timeoutMs ?? 0) + LEASE_GRACE_MS;
-    const slack = Math.min(RESERVATION_SLACK_MS.max, Math.max(RESERVATION_SLACK_MS.min, lease));
-    this.#written = { count: Math.max(needed.count, this.#written.count), until: needed.until + slack };
+    const registration = this.#registration();
+    const slack = Math.min(RESERVATION_SLACK_MS.max, Math.max(RESERVATION_SLACK_MS.min, (registration?.timeoutMs ?? 0) + LEASE_GRACE_MS));
+    // Rounded up to a power of two (within the limit): a queue ramping up to 50 calls writes 7 times, not per batch.
+    const rounded = Math.min(Math.max(registration?.concurrency ?? 0, needed.count), 2 ** Math.ceil(Math.log2(Math.max(1, needed.count))));
+    this.#written = { count: Math.max(rounded, this.#written.count), until: needed.until + slack };
     this.#persist(this.#written);
   }
 
