@@ -138,6 +138,26 @@ describe('global concurrency', () => {
     expect((await coordinator(queueName).stats()).totals.leasesExpired).toBe(1);
   });
 
+  it('moves the state an older coordinator kept through the storage API (registration, leases) into its table', async () => {
+    const queueName = uniqueQueue('legacy');
+    const registration = await registerStubQueue(queueName, { concurrency: 1 });
+    const stub = coordinator(queueName);
+    // As the coordinator before its SQL table stored them: a key per lease, the registration by key.
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec('DROP TABLE coordinator');
+      await state.storage.put({ registration, 'lease:old': { id: 'old', jobId: 'running', attemptsMade: 0, acquiredAt: Date.now(), expiresAt: Date.now() + 60_000 } });
+    });
+    await evictDurableObject(stub);
+
+    const stats = await stub.stats();
+    expect(stats.registration).toEqual(registration);
+    expect(stats.inFlight).toBe(1);
+    expect(await stub.acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+    await stub.release('old', { kind: 'completed', durationMs: 1, jobId: 'running' });
+    expect(await stub.acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.list({ prefix: 'lease:' }))).toHaveProperty('size', 0);
+  });
+
   it('keeps its figures across a restart once its alarm has flushed them, and then holds no alarm', async () => {
     const queueName = uniqueQueue('flush');
     await registerStubQueue(queueName, { concurrency: 2 });
