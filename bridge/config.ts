@@ -16,6 +16,7 @@ const DEFAULT_OTEL_SERVICE_NAME = 'queue-worker-bridge';
 const DEFAULT_OTEL_SCHEDULE_DELAY_MS = 5_000;
 /** Keeps "registered at the edge → running here" within 5 s. */
 export const DEFAULT_SYNC_INTERVAL_MS = 2_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 // Letters, digits and braces, so a Redis Cluster hash tag such as {jobs} fits; ':' separates BullMQ's keys.
 const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9_{}.-]{1,64}$/;
 const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -284,7 +285,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     ...(workerConcurrency === undefined ? {} : { workerConcurrency }),
     shutdownGraceMs: env.int('BRIDGE_SHUTDOWN_GRACE_MS', 25_000, 0, 15 * 60_000),
     syncIntervalMs: env.int('BRIDGE_SYNC_INTERVAL_MS', DEFAULT_SYNC_INTERVAL_MS, 100, 60_000),
-    heartbeatIntervalMs: env.int('BRIDGE_HEARTBEAT_INTERVAL_MS', 5_000, 500, 5 * 60_000),
+    heartbeatIntervalMs: env.int('BRIDGE_HEARTBEAT_INTERVAL_MS', DEFAULT_HEARTBEAT_INTERVAL_MS, 500, 5 * 60_000),
     lockDurationMs: env.int('BRIDGE_LOCK_DURATION_MS', 30_000, 1_000, 10 * 60_000),
     completedRetention: readRetention(env, 'COMPLETED', 1_000, DAY_S),
     failedRetention: readRetention(env, 'FAILED', 10_000, 14 * DAY_S),

@@ -177,6 +177,8 @@ export interface FeatureJobRequest {
   queueName: string;
   data: unknown;
   attemptsMade: number;
+  /** The BullMQ job name, when the producer gave one (an addition to the seed's shape). */
+  name?: string;
 }
 
 /** What a feature API answers with a 2xx. */

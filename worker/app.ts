@@ -13,11 +13,15 @@ import { healthRoutes } from './routes/health.ts';
 import { queuesRoutes } from './routes/queues.ts';
 import { statusRoutes } from './routes/status.ts';
 import { describeEdge, EDGE_DOCUMENT } from './openapi/document.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { countRequests } from './metering/worker-requests.ts';
 
 export const app = new Hono<AppEnv>()
+  .use(countRequests)
   .route('/health', healthRoutes)
   .route('/admin', adminRoutes)
   .route('/internal/status', statusRoutes)
+  .route('/internal/usage', usageRoutes)
   .route('/internal', bridgeRoutes)
   .route('/queues', queuesRoutes);
 const registry = new OpenAPIRegistry();

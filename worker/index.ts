@@ -3,5 +3,6 @@ import { app } from './app.ts';
 
 export { BridgeMonitor } from './bridge-monitor.ts';
 export { QueueCoordinator } from './coordinator/queue-coordinator.ts';
+export { RegistryIndex } from './registry-index.ts';
 
 export default app satisfies ExportedHandler<Env>;

@@ -87,12 +87,13 @@ export const createJobHandler = <Queues extends object>(options: CreateJobHandle
     const parsed = parseJobRequest(raw);
     if (!parsed.ok) return refuse(400, parsed.message);
 
-    const { jobId, queueName, data, attemptsMade } = parsed.value;
+    const { jobId, queueName, data, attemptsMade, name } = parsed.value;
     const traceparent = request.headers.get(HEADER_TRACEPARENT);
     if (queueName !== queue) return refuse(403, `the call is signed with the key of queue '${queue}' but its body names queue '${queueName}'`);
     const ctx: JobContext = {
       jobId,
       queueName,
+      ...(name === undefined ? {} : { name }),
       attempt: attemptsMade + 1,
       attemptsMade,
       idempotencyKey: idempotencyKey(queueName, jobId),

@@ -5,6 +5,8 @@
 export interface JobContext<QueueName extends string = string> {
   readonly jobId: string;
   readonly queueName: QueueName;
+  /** The BullMQ job name, when the producer gave one. */
+  readonly name?: string;
   /** 1 for the first try, 2 for the first retry, … */
   readonly attempt: number;
   /** Attempts that failed before this one. */

@@ -3,18 +3,24 @@
 //   A  BullMQ Worker, in-process no-op processor     (the queue's own ceiling)
 //   B  BullMQ Worker → feature over keep-alive HTTP  (the seed's design, no edge)
 //   C  Queue Worker: bridge → edge (workerd) → feature
-// Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle
+// Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle, --idle-seconds 60
+// The edge's cost comes from the units it counts itself (GET /internal/usage), priced by prices.ts.
 
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_SYNC_INTERVAL_MS } from '../../bridge/config.ts';
 import { percentile } from '../../src/percentile.ts';
 import { bridgeEnv, BridgeProcess } from '../support/bridge.ts';
 import { ChildService } from '../support/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
+import type { Usage } from '../../worker/metering/usage.ts';
+import { readEdgeUsage, usageBetween, type EdgeUsage, type UsageScope } from './edge-usage.ts';
 import { NoopFeature } from './noop-feature.ts';
+import { edgeCostReport } from './cost-report.ts';
+import { MONTH_SECONDS, priceOf } from './prices.ts';
 import { connectionsTo, PeakRss, sampleProcess } from './proc-stats.ts';
 import { mb, renderTable, type Cell } from './table.ts';
 
@@ -29,11 +35,17 @@ const { values: args } = parseArgs({
     scale: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '2' },
     scenarios: { type: 'string', default: 'one,many,idle' },
+    'idle-seconds': { type: 'string', default: '60' },
   },
 });
 const scale = Number(args.scale);
 const rounds = Number(args.rounds);
 const scenarios = new Set(args.scenarios.split(','));
+const idleSeconds = Number(args['idle-seconds']);
+/** A job's own cost: its dispatch requests and its queue's coordinator, not the bridge's polls. */
+const PER_JOB: UsageScope = { routes: ['dispatch'], singletons: false };
+/** A bridge's fixed cost: everything but the bench's own reads of the figures. */
+const FIXED: UsageScope = { routes: ['dispatch', 'registrations', 'heartbeat', 'status', 'other'], singletons: true };
 
 interface RunResult {
   scenario: string;
@@ -49,6 +61,9 @@ interface RunResult {
   cpuS: number;
   edgeCpuS: number | null;
   redisConnections: number;
+  /** Variant C: the edge's billable units during the run (PER_JOB scope), and how long it ran. */
+  edgeUsage?: Usage;
+  busySeconds?: number;
 }
 
 interface Consumer {
@@ -60,7 +75,14 @@ const redis = await RedisServer.start();
 const feature = await NoopFeature.start();
 const edge = await EdgeServer.start();
 const bridge = await BridgeProcess.start(
-  bridgeEnv(edge.url, redis.port, { QUEUE_COMPLETED_RETENTION_COUNT: '10000000', BRIDGE_LOCK_DURATION_MS: '30000', LOG_LEVEL: 'warn' }),
+  bridgeEnv(edge.url, redis.port, {
+    QUEUE_COMPLETED_RETENTION_COUNT: '10000000',
+    BRIDGE_LOCK_DURATION_MS: '30000',
+    LOG_LEVEL: 'warn',
+    // What a deployed bridge polls and heartbeats at, since the edge's fixed cost is priced from them.
+    BRIDGE_SYNC_INTERVAL_MS: String(DEFAULT_SYNC_INTERVAL_MS),
+    BRIDGE_HEARTBEAT_INTERVAL_MS: String(DEFAULT_HEARTBEAT_INTERVAL_MS),
+  }),
 );
 const producer = redis.client();
 let runCounter = 0;
@@ -115,6 +137,7 @@ const runThroughput = async (scenario: string, variant: Variant, queueCount: num
   const total = queueCount * jobsPerQueue;
 
   const consumer = await startConsumer(variant, names, concurrency);
+  const usageBefore = variant === 'C' ? await readEdgeUsage(edge, names) : undefined;
   const cpuBefore = sampleProcess(consumer.pid).cpuMs;
   const edgeBefore = variant === 'C' ? edgeCpuMs() : 0;
   const rss = new PeakRss(consumer.pid);
@@ -129,6 +152,7 @@ const runThroughput = async (scenario: string, variant: Variant, queueCount: num
   );
   const cpuS = (sampleProcess(consumer.pid).cpuMs - cpuBefore) / 1000;
   const edgeCpuS = variant === 'C' ? (edgeCpuMs() - edgeBefore) / 1000 : null;
+  const edgeUsage = usageBefore && usageBetween(usageBefore, await readEdgeUsage(edge, names), PER_JOB);
   const rssMb = mb(rss.stop());
   await consumer.stop();
 
@@ -158,6 +182,7 @@ const runThroughput = async (scenario: string, variant: Variant, queueCount: num
     cpuS,
     edgeCpuS,
     redisConnections: connections,
+    ...(edgeUsage ? { edgeUsage, busySeconds: Math.max(1, lastFinish - firstStart) / 1000 } : {}),
   };
 };
 
@@ -168,6 +193,7 @@ const runIdle = async (variant: Variant, count: number): Promise<RunResult> => {
   const events = new QueueEvents(name, { connection: { host: '127.0.0.1', port: redis.port } });
   await events.waitUntilReady();
   const consumer = await startConsumer(variant, [name], 5);
+  const usageBefore = variant === 'C' ? await readEdgeUsage(edge, [name]) : undefined;
   const rss = new PeakRss(consumer.pid);
   const cpuBefore = sampleProcess(consumer.pid).cpuMs;
   const endToEnd: number[] = [];
@@ -183,6 +209,7 @@ const runIdle = async (variant: Variant, count: number): Promise<RunResult> => {
     if (arrived !== undefined) reach.push(arrived - started);
   }
   const cpuS = (sampleProcess(consumer.pid).cpuMs - cpuBefore) / 1000;
+  const edgeUsage = usageBefore && usageBetween(usageBefore, await readEdgeUsage(edge, [name]), PER_JOB);
   const connections = connectionsTo(consumer.pid, redis.port);
   const rssMb = mb(rss.stop());
   await consumer.stop();
@@ -205,17 +232,31 @@ const runIdle = async (variant: Variant, count: number): Promise<RunResult> => {
     cpuS,
     edgeCpuS: null,
     redisConnections: connections,
+    ...(edgeUsage ? { edgeUsage } : {}),
   };
 };
 
-/** The bridge alone with 38 registered, idle queues: memory and Redis connections. */
-const measureIdleBridge = async (): Promise<{ rssMb: number; connections: number }> => {
+/**
+ * The bridge alone with 38 registered, idle queues: memory, Redis connections, and what the edge
+ * spends on it (registration polls, heartbeats) over `idleSeconds`, as dollars per month.
+ */
+const measureIdleBridge = async (): Promise<{ rssMb: number; connections: number; usage: Usage; perMonth: number; seconds: number }> => {
   const names = Array.from({ length: 38 }, (_, i) => `bench-idle38-${i}`);
   const consumer = await startConsumer('C', names, 5);
   await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
-  const result = { rssMb: mb(sampleProcess(consumer.pid).rssBytes), connections: connectionsTo(consumer.pid, redis.port) };
+  const rssMb = mb(sampleProcess(consumer.pid).rssBytes);
+  const connections = connectionsTo(consumer.pid, redis.port);
+  const before = await readEdgeUsage(edge, names);
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+  const after = await readEdgeUsage(edge, names);
+  const usage = usageBetween(before, after, FIXED);
+  const rowsOf = (part: keyof Pick<EdgeUsage, 'registryIndex' | 'bridgeMonitor'>) => after[part].rowsWritten - before[part].rowsWritten;
+  log(`idle window: rows written by the registry index ${rowsOf('registryIndex')}, the bridge monitor ${rowsOf('bridgeMonitor')}, the coordinators ${usage.rowsWritten - rowsOf('registryIndex') - rowsOf('bridgeMonitor')}`);
+  const seconds = (performance.now() - started) / 1000;
+  const perMonth = (priceOf(usage) * MONTH_SECONDS) / seconds;
   await consumer.stop();
-  return result;
+  return { rssMb, connections, usage, perMonth, seconds };
 };
 
 const median = (values: (number | null | undefined)[]): number | null => {
@@ -228,7 +269,7 @@ const median = (values: (number | null | undefined)[]): number | null => {
 const results: RunResult[] = [];
 try {
   const idleBridge = await measureIdleBridge();
-  log(`bridge with 38 idle queues: RSS ${idleBridge.rssMb} MB, ${idleBridge.connections} Redis connections`);
+  log(`bridge with 38 idle queues: RSS ${idleBridge.rssMb} MB, ${idleBridge.connections} Redis connections, edge $${idleBridge.perMonth.toFixed(2)}/month`);
   const plan: { scenario: string; run: (variant: Variant) => Promise<RunResult> }[] = [];
   if (scenarios.has('one')) plan.push({ scenario: 'one', run: (v) => runThroughput('one', v, 1, Math.round(20_000 * scale), 50) });
   if (scenarios.has('many')) plan.push({ scenario: 'many', run: (v) => runThroughput('many', v, 38, Math.round(1_000 * scale), 10) });
@@ -298,7 +339,11 @@ try {
   }
   checks.push(['idle-38', 'bridge RSS MB, 38 idle queues', idleBridge.rssMb, '≤ 80', idleBridge.rssMb <= 80 ? 'met' : 'missed']);
   checks.push(['idle-38', 'bridge Redis connections, 38 idle queues', idleBridge.connections, '≤ 40', idleBridge.connections <= 40 ? 'met' : 'missed']);
+  const cost = edgeCostReport(results, idleBridge);
+  checks.push(...cost.checks);
+  console.log(`\n${cost.text}`);
   console.log(`\n${renderTable(['scenario', 'measure', 'value', 'target', ''], checks)}`);
+  console.log(`\n${cost.lines.join('\n')}`);
 } finally {
   producer.disconnect();
   await bridge.stop();

@@ -1,11 +1,14 @@
-// node test/bench/edge-cost.ts — CPU per request in each workerd process of `wrangler dev`, for
-// requests of growing weight, to see where the edge's per-job cost goes (BENCHMARKS.md).
+// node test/bench/edge-cost.ts — CPU per request in each workerd process of `wrangler dev`, and the
+// billable units the edge counted per request, for requests of growing weight, to see where the
+// edge's per-job cost goes (BENCHMARKS.md).
 
 import { parseArgs } from 'node:util';
 import { Signer } from '../../src/signing.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
+import { readEdgeUsage, usageBetween } from './edge-usage.ts';
 import { NoopFeature } from './noop-feature.ts';
+import { priceOf } from './prices.ts';
 import { processTree, sampleProcess } from './proc-stats.ts';
 import { renderTable, type Cell } from './table.ts';
 
@@ -31,6 +34,8 @@ try {
   ];
   const rows: Cell[][] = [];
   for (const [label, send] of kinds) {
+    const queues = ['cost', 'never-registered'];
+    const usageBefore = await readEdgeUsage(edge, queues);
     const before = workerds.map((p) => sampleProcess(p.pid).cpuMs);
     const started = performance.now();
     let next = 0;
@@ -40,9 +45,12 @@ try {
       }),
     );
     const perSecond = Math.round((requests * 1000) / (performance.now() - started));
-    rows.push([label, perSecond, ...workerds.map((p, i) => (sampleProcess(p.pid).cpuMs - before[i]) / requests)]);
+    const cpu = workerds.map((p, i) => (sampleProcess(p.pid).cpuMs - before[i]) / requests);
+    const usage = usageBetween(usageBefore, await readEdgeUsage(edge, queues), { routes: ['dispatch', 'other'], singletons: false });
+    const per = (units: number) => Math.round((units / requests) * 100) / 100;
+    rows.push([label, perSecond, ...cpu, per(usage.doRequests + usage.alarms), per(usage.rowsWritten), `$${((priceOf(usage) / requests) * 1e6).toFixed(2)}`]);
   }
-  console.log(renderTable(['request', 'req/s', ...workerds.map((p, i) => `workerd #${i + 1} CPU ms/req`)], rows));
+  console.log(renderTable(['request', 'req/s', ...workerds.map((_p, i) => `workerd #${i + 1} CPU ms/req`), 'DO calls/req', 'rows written/req', 'edge $/M req'], rows));
 } finally {
   await edge.close();
   await feature.close();

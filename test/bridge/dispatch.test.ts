@@ -35,7 +35,7 @@ const runOne = async (queue: Queue, data: unknown) => {
 };
 
 describe('outcome mapping', () => {
-  it('a plain Queue.add job reaches the feature with the seed body and a valid signature, and completes with its result', async () => {
+  it('a plain Queue.add job reaches the feature with the seed body (plus its BullMQ name) and a valid signature, and completes with its result', async () => {
     const queue = await registerQueue('email');
     stack.stub.script(queue.name, [{ body: { success: true, result: { messageId: 'm-1' } } }]);
 
@@ -45,7 +45,7 @@ describe('outcome mapping', () => {
     expect(job.returnvalue).toEqual({ messageId: 'm-1' });
     expect(requests).toHaveLength(1);
     expect(requests[0].signatureValid).toBe(true);
-    expect(requests[0].body).toEqual({ jobId: job.id, queueName: queue.name, data: { to: 'ada@example.com' }, attemptsMade: 0 });
+    expect(requests[0].body).toEqual({ jobId: job.id, queueName: queue.name, data: { to: 'ada@example.com' }, attemptsMade: 0, name: job.name });
     expect(requests[0].headers['idempotency-key']).toBe(`${queue.name}:${job.id}`);
   });
 

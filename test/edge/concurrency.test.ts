@@ -1,7 +1,7 @@
 // The queue's coordinator keeps its global concurrency limit exact, lines callers up fairly,
 // takes back slots whose holder vanished, and obeys admin changes at once.
 
-import { evictDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../src/protocol.ts';
@@ -111,6 +111,67 @@ describe('global concurrency', () => {
     expect(await coordinator(queueName).acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
     if (held.status === 'granted') await coordinator(queueName).release(held.leaseId, { kind: 'completed', durationMs: 1, jobId: 'long-call' });
     expect(await coordinator(queueName).acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+  });
+
+  it("after a restart never admits more than the limit: a batch's slots stay counted, each release gives one back, a lost one expires", async () => {
+    const queueName = uniqueQueue('restart-batch');
+    await registerStubQueue(queueName, { concurrency: 3, timeoutMs: 200 });
+    const batch = await coordinator(queueName).acquireMany(['a', 'b', 'c'].map((jobId) => ({ jobId, attemptsMade: 0 })));
+    if (batch.status !== 'granted') throw new Error('expected grants');
+    expect(batch.grants).toHaveLength(3);
+
+    await evictDurableObject(coordinator(queueName));
+
+    expect(await coordinator(queueName).acquireMany([{ jobId: 'd', attemptsMade: 0 }])).toEqual({ status: 'granted', grants: [] });
+    expect(await coordinator(queueName).acquire({ jobId: 'd', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+    await coordinator(queueName).releaseMany(batch.grants.slice(0, 2).map(({ leaseId }) => ({ leaseId, report: { kind: 'completed', durationMs: 1, jobId: 'a' } })));
+    expect((await coordinator(queueName).stats()).inFlight).toBe(1);
+    const next = await coordinator(queueName).acquireMany(['d', 'e', 'f'].map((jobId) => ({ jobId, attemptsMade: 0 })));
+    if (next.status !== 'granted') throw new Error('expected grants');
+    expect(next.grants).toHaveLength(2);
+    await coordinator(queueName).releaseMany(next.grants.map(({ leaseId }) => ({ leaseId, report: { kind: 'completed', durationMs: 1, jobId: 'd' } })));
+
+    // 'c' is never released: its slot stays counted past its lease, and comes back by the reservation's end.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await coordinator(queueName).stats()).inFlight).toBe(1);
+    await expect.poll(async () => (await coordinator(queueName).stats()).inFlight, { timeout: 12_000, interval: 250 }).toBe(0);
+    expect((await coordinator(queueName).stats()).totals.leasesExpired).toBe(1);
+  });
+
+  it('moves the state an older coordinator kept through the storage API (registration, leases) into its table', async () => {
+    const queueName = uniqueQueue('legacy');
+    const registration = await registerStubQueue(queueName, { concurrency: 1 });
+    const stub = coordinator(queueName);
+    // As the coordinator before its SQL table stored them: a key per lease, the registration by key.
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec('DROP TABLE coordinator');
+      await state.storage.put({ registration, 'lease:old': { id: 'old', jobId: 'running', attemptsMade: 0, acquiredAt: Date.now(), expiresAt: Date.now() + 60_000 } });
+    });
+    await evictDurableObject(stub);
+
+    const stats = await stub.stats();
+    expect(stats.registration).toEqual(registration);
+    expect(stats.inFlight).toBe(1);
+    expect(await stub.acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+    await stub.release('old', { kind: 'completed', durationMs: 1, jobId: 'running' });
+    expect(await stub.acquire({ jobId: 'next', attemptsMade: 0, maxWaitMs: 0 })).toMatchObject({ status: 'granted' });
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.list({ prefix: 'lease:' }))).toHaveProperty('size', 0);
+  });
+
+  it('keeps its figures across a restart once its alarm has flushed them, and then holds no alarm', async () => {
+    const queueName = uniqueQueue('flush');
+    await registerStubQueue(queueName, { concurrency: 2 });
+    await scriptStub(queueName, [{ body: { success: true } }]);
+    await Promise.all([dispatch({ queueName }), dispatch({ queueName }), dispatch({ queueName })]);
+    const alarmAt = await runInDurableObject(coordinator(queueName), (_instance, state) => state.storage.getAlarm());
+    expect(alarmAt).not.toBeNull();
+
+    expect(await runDurableObjectAlarm(coordinator(queueName))).toBe(true);
+    expect(await runInDurableObject(coordinator(queueName), (_instance, state) => state.storage.getAlarm())).toBeNull();
+    await evictDurableObject(coordinator(queueName));
+
+    expect((await coordinator(queueName).stats()).totals).toMatchObject({ dispatched: 3, completed: 3 });
+    expect(await runInDurableObject(coordinator(queueName), (_instance, state) => state.storage.getAlarm())).toBeNull();
   });
 });
 

@@ -46,6 +46,19 @@ describe('the feature call', () => {
     expect(bad.headers.traceparent).toBeUndefined();
   });
 
+  it("forwards the job's BullMQ name as `name` in the body, and sends none when the job has none", async () => {
+    const queueName = uniqueQueue('named');
+    await registerStubQueue(queueName);
+    await scriptStub(queueName, [{ body: { success: true } }]);
+    await dispatch({ queueName, jobId: 'named', name: 'send-welcome', data: {} });
+    await dispatch({ queueName, jobId: 'unnamed', data: {} });
+    const requests = await stubRequests(queueName);
+    expect(requests.map((request) => request.body)).toEqual([
+      { jobId: 'named', queueName, data: {}, attemptsMade: 0, name: 'send-welcome' },
+      { jobId: 'unnamed', queueName, data: {}, attemptsMade: 0 },
+    ]);
+  });
+
   it('uses the registration path', async () => {
     const { requests } = await dispatchAgainst({}, { path: '/jobs/run' });
     expect(requests[0].path).toBe('/jobs/run');

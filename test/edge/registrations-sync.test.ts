@@ -1,7 +1,9 @@
 // GET /internal/registrations: what the bridge polls, cheaply, with an ETag over the whole set.
 
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Registration, RegistrationsResponse } from '../../src/protocol.ts';
+import { registrationKey } from '../../worker/registry.ts';
 import { adminFetch, bridgeSignature, edgeFetch, patchRegistration, putRegistration, registrationPath, signedFetch, uniqueQueue } from './helpers.ts';
 
 const poll = (etag?: string, path = '/internal/registrations') =>
@@ -34,6 +36,27 @@ describe('GET /internal/registrations', () => {
     expect((await poll(`"something-else", ${etag}`)).status).toBe(304);
     expect((await poll(`W/${etag}`)).status).toBe(304);
     expect((await poll('"something-else"')).status).toBe(200);
+  });
+
+  it('costs one registry-index call and no KV operation per poll, changed or not', async () => {
+    await putRegistration(uniqueQueue('sync'), { endpoint: 'http://email-api:3020' });
+    const usage = async () => (await (await signedFetch('GET', '/internal/usage')).json<{ registryIndex: { doRequests: number; kvReads: number; kvLists: number } }>()).registryIndex;
+    const before = await usage();
+    const etag = (await poll()).headers.get('ETag')!;
+    for (let i = 0; i < 5; i++) expect((await poll(etag)).status).toBe(304);
+    const after = await usage();
+    expect(after.doRequests - before.doRequests).toBe(6);
+    expect(after.kvReads + after.kvLists).toBe(before.kvReads + before.kvLists);
+  });
+
+  it('an index that starts empty (a deployment that predates it) fills itself once from KV', async () => {
+    const name = uniqueQueue('from-kv');
+    const stored = { ...(await putRegistration(name, { endpoint: 'http://email-api:3020' })), concurrency: 9 };
+    await env.REGISTRATIONS.put(registrationKey(name), JSON.stringify(stored));
+    const fresh = env.REGISTRY_INDEX.getByName(uniqueQueue('fresh-index'));
+    const { registrations } = await fresh.read();
+    expect(registrations?.find((r) => r.name === name)).toEqual(stored);
+    expect(await fresh.usage()).toMatchObject({ kvLists: 1 });
   });
 
   it('changes the ETag after a PATCH and lists the new version', async () => {

@@ -1,15 +1,23 @@
 // One QueueCoordinator per queue (env.QUEUE_COORDINATOR.getByName(queueName)). It is the queue's
-// single point of truth: the authoritative registration (KV is the replicated read copy), the
-// global concurrency slots across every bridge replica, a fair line for callers waiting on a slot,
-// the queue's figures, and (in memory) the signed dispatches it has accepted, to refuse replays.
+// single point of truth: the authoritative registration (KV and the registry index are replicas),
+// the global concurrency slots across every bridge replica (slots.ts), the queue's figures
+// (figures.ts), and (in memory) the signed dispatches it has accepted, to refuse replays. This
+// class keeps what only a Durable Object can: RPC, storage and the alarm.
+//
+// Cost (BENCHMARKS.md): no row per job. Slots are persisted as one reservation row, rewritten only
+// when the calls in flight outgrow it; figures are flushed from the alarm at most once per
+// FLUSH_MS, and nothing else keeps a timer, so a coordinator idle between calls can hibernate.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Registration } from '../../src/protocol.ts';
 import { defaultSpec, mergeRegistration } from '../../src/registration.ts';
 import { ReplayGuard } from '../../src/replay-guard.ts';
 import { entityTagMatches } from '../http/etag.ts';
+import { countedSql, type CountedSql } from '../metering/counted-sql.ts';
+import { UsageMeter, type Usage } from '../metering/usage.ts';
 import { registrationKey } from '../registry.ts';
-import { LatencyWindow } from './latency.ts';
+import { Figures, type PersistedFigures } from './figures.ts';
+import { Slots, type Reservation } from './slots.ts';
 import type {
   AcceptedSignature,
   AcquireManyResult,
@@ -21,172 +29,132 @@ import type {
   QueueStats,
   Release,
   ReleaseReport,
-  SlotGrant,
   WriteRegistrationRequest,
   WriteRegistrationResult,
 } from './types.ts';
 
-/** A lease outlives its call's timeout by this much before the slot is taken back. */
-export const LEASE_GRACE_MS = 2_000;
-/** Told to callers of a paused queue: check back in a while, the pause is an operator's decision. */
-export const PAUSED_RETRY_AFTER_MS = 5_000;
-const MIN_RETRY_AFTER_MS = 50;
-/** Until a queue has measured calls, a call is assumed to take this long (capped at half the timeout). */
-const UNMEASURED_CALL_MS = 1_000;
-const MAX_RETRY_AFTER_MS = 30_000;
-/** A line longer than this turns newcomers away at once; they would only time out in it. */
-const MAX_WAITERS_PER_SLOT = 4;
+export { LEASE_GRACE_MS, PAUSED_RETRY_AFTER_MS } from './slots.ts';
+
 /**
  * Signed dispatches remembered for their 5-minute window (about 200 bytes each): well above what
  * one queue's bridges send in that time; beyond it the oldest are forgotten first.
  */
 const MAX_REMEMBERED_SIGNATURES = 50_000;
-
 /**
- * A cancelled job's dispatch may still be on its way (sent just before the cancel, or waiting in
- * line): for this long the job gets no slot, so the feature is not called for a job the bridge has
- * already failed. The answer is a plain `in_flight` throttle, uncharged: an operator's retry of the
- * job within this time is only delayed, never failed.
+ * Figures (and a cleared reservation) reach storage this long after they change: a crash loses that
+ * much of the counts. A busy queue pays an alarm and two rows (figures, the alarm's own) per flush.
  */
-const CANCELLED_MEMORY_MS = 10_000;
+export const FLUSH_MS = 30_000;
 
-const REGISTRATION_KEY = 'registration';
-const TOMBSTONE_KEY = 'deletedVersion';
-const STATS_KEY = 'stats';
-const STATS_FLUSH_MS = 1_000;
-const LEASE_PREFIX = 'lease:';
-const leaseKey = (id: string): string => `${LEASE_PREFIX}${id}`;
-/**
- * Lease writes do not hold the answer until they are on disk (that costs a sync per grant and per
- * release, ~2 ms each here). They are still written, in order; only a crash inside that window can
- * forget a grant, letting one call too many in until the forgotten one ends.
- */
-const UNCONFIRMED = { allowUnconfirmed: true } as const;
-
-interface Lease extends JobAttempt {
-  id: string;
-  acquiredAt: number;
-  expiresAt: number;
-}
-
-interface Waiter extends JobAttempt {
-  onCancel?: CancelCallback;
-  resolve: (result: AcquireResult) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-/** Totals survive restarts; the latency window is recent by nature and lives in memory only. */
-interface PersistedStats {
-  totals: QueueStats['totals'];
-  lastError: QueueStats['lastError'];
-}
-
-const emptyTotals = (): QueueStats['totals'] => ({
-  dispatched: 0,
-  completed: 0,
-  failedRetryable: 0,
-  failedFinal: 0,
-  throttled: 0,
-  throttledBudget: 0,
-  leasesExpired: 0,
-});
-
-/** A callback kept past the RPC call that brought it (RPC disposes parameters when the call returns). */
-interface KeptCallback {
-  call: CancelCallback;
-  dispose: () => void;
-}
-
-const keepCallback = (callback: CancelCallback): KeptCallback => {
-  const kept = (callback as CancelCallback & { dup?: () => CancelCallback }).dup?.() ?? callback;
-  return { call: kept, dispose: () => (kept as Partial<Disposable>)[Symbol.dispose]?.() };
-};
-
-const clampRetryAfter = (ms: number): number => Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, ms)));
-
-const sameAttempt = (a: JobAttempt, b: JobAttempt): boolean => a.jobId === b.jobId && a.attemptsMade === b.attemptsMade;
+const REGISTRATION = 'registration';
+const TOMBSTONE = 'deletedVersion';
+const FIGURES = 'figures';
+const RESERVATION = 'reservation';
+/** Keys of the storage API this object used before its SQL table; read once, then moved. */
+const LEGACY_LEASE_PREFIX = 'lease:';
+const LEGACY_STATS = 'stats';
+/** The storage API deletes at most this many keys per call. */
+const MAX_KEYS_PER_DELETE = 128;
 
 const etagMatches = (ifMatch: string, version: number | null): boolean => entityTagMatches(ifMatch, version === null ? undefined : String(version));
 
+interface StoredState {
+  registration?: Registration;
+  deletedVersion?: number;
+  figures?: PersistedFigures;
+  reservation?: Reservation;
+}
+
 export class QueueCoordinator extends DurableObject<Env> {
+  readonly #meter = new UsageMeter();
+  readonly #sql: CountedSql;
   #registration: Registration | null = null;
   #deletedVersion = 0;
-  readonly #leases = new Map<string, Lease>();
-  readonly #waiters: Waiter[] = [];
-  /** Per lease, how to abort its call (memory only: after a restart a cancel finds none and the lease simply ends). */
-  readonly #cancellers = new Map<string, KeptCallback>();
-  /** Recently cancelled job ids and until when they get no slot (memory only, like the leases' callbacks). */
-  readonly #cancelledJobs = new Map<string, number>();
-  #totals = emptyTotals();
-  #lastError: QueueStats['lastError'] = null;
-  readonly #latency = new LatencyWindow();
-  #statsDirty = false;
+  #figures = new Figures();
+  #slots!: Slots;
+  /** When the alarm is set for, or null; known in memory so scheduling costs no storage read. */
+  #alarmAt: number | null = null;
   /** Memory only: a restart forgets them, which no write per dispatch would be worth. */
   readonly #acceptedSignatures = new ReplayGuard(MAX_REMEMBERED_SIGNATURES);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.#sql = countedSql(ctx.storage.sql, this.#meter);
     void ctx.blockConcurrencyWhile(async () => {
-      // Leases live in storage so a restarted object still counts calls that are in flight.
-      for (const lease of (await ctx.storage.list<Lease>({ prefix: LEASE_PREFIX })).values()) this.#leases.set(lease.id, lease);
-      this.#registration = (await ctx.storage.get<Registration>(REGISTRATION_KEY)) ?? null;
-      this.#deletedVersion = (await ctx.storage.get<number>(TOMBSTONE_KEY)) ?? 0;
-      const stats = await ctx.storage.get<PersistedStats>(STATS_KEY);
-      if (stats) {
-        this.#totals = { ...emptyTotals(), ...stats.totals };
-        this.#lastError = stats.lastError;
-      }
+      const state = this.#load() ?? (await this.#moveLegacyState());
+      this.#registration = state.registration ?? null;
+      this.#deletedVersion = state.deletedVersion ?? 0;
+      this.#figures = new Figures(state.figures);
+      this.#slots = new Slots({
+        registration: () => this.#registration,
+        figures: this.#figures,
+        inherited: state.reservation,
+        persist: (reservation) => this.#write(RESERVATION, reservation),
+      });
+      this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
   // ---- registration -----------------------------------------------------------------------
 
   async getRegistration(): Promise<Registration | null> {
-    return this.#registration;
+    return this.#meter.call(() => this.#registration);
   }
 
-  /** PUT (replace) or PATCH (merge), honouring If-Match; writes storage, then the KV copy. */
+  /** PUT (replace) or PATCH (merge), honouring If-Match; writes the KV copy and the index, then storage. */
   async writeRegistration(request: WriteRegistrationRequest): Promise<WriteRegistrationResult> {
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const current = this.#registration;
-      if (request.mode === 'merge' && !current) return { status: 404 };
-      if (request.ifMatch !== undefined && !etagMatches(request.ifMatch, current?.version ?? null)) {
-        return { status: 412, currentVersion: current?.version ?? null };
-      }
-      const base = request.mode === 'merge' && current ? current : defaultSpec(request.name, request.defaults);
-      const resolved = mergeRegistration(request.name, request.input, base);
-      if (!resolved.ok) return { status: 400, errors: resolved.errors };
-      const registration: Registration = {
-        ...resolved.value,
-        version: (current?.version ?? this.#deletedVersion) + 1,
-        updatedAt: new Date().toISOString(),
-      };
-      // KV first: if it fails nothing has changed and the admin can simply retry.
-      if (!(await this.#writeKv(() => this.env.REGISTRATIONS.put(registrationKey(registration.name), JSON.stringify(registration))))) {
-        return { status: 503 };
-      }
-      await this.ctx.storage.put(REGISTRATION_KEY, registration);
-      this.#registration = registration;
-      // A higher limit, a pause or a deletion changes what the line gets at once.
-      this.#serveWaiters();
-      return { status: current ? 200 : 201, registration };
-    });
+    return this.#meter.call(() =>
+      this.ctx.blockConcurrencyWhile(async (): Promise<WriteRegistrationResult> => {
+        const current = this.#registration;
+        if (request.mode === 'merge' && !current) return { status: 404 };
+        if (request.ifMatch !== undefined && !etagMatches(request.ifMatch, current?.version ?? null)) {
+          return { status: 412, currentVersion: current?.version ?? null };
+        }
+        const base = request.mode === 'merge' && current ? current : defaultSpec(request.name, request.defaults);
+        const resolved = mergeRegistration(request.name, request.input, base);
+        if (!resolved.ok) return { status: 400, errors: resolved.errors };
+        const registration: Registration = {
+          ...resolved.value,
+          version: (current?.version ?? this.#deletedVersion) + 1,
+          updatedAt: new Date().toISOString(),
+        };
+        // Replicas first: if one fails, this object (the authority) has not changed and the admin can retry.
+        const replicated = await this.#replicate(async () => {
+          this.#meter.add({ kvWrites: 1 });
+          await this.env.REGISTRATIONS.put(registrationKey(registration.name), JSON.stringify(registration));
+          await this.env.REGISTRY_INDEX.getByName('default').put(registration);
+        });
+        if (!replicated) return { status: 503 };
+        this.#write(REGISTRATION, registration);
+        this.#registration = registration;
+        // A higher limit, a pause or a deletion changes what the line gets at once.
+        this.#slots.serveWaiters();
+        return { status: current ? 200 : 201, registration };
+      }),
+    );
   }
 
   async deleteRegistration(ifMatch?: string): Promise<DeleteRegistrationResult> {
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const current = this.#registration;
-      if (!current) return { status: 404 };
-      if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) return { status: 412, currentVersion: current.version };
-      if (!(await this.#writeKv(() => this.env.REGISTRATIONS.delete(registrationKey(current.name))))) return { status: 503 };
-      // The version survives deletion so a re-created queue never reuses an ETag.
-      await this.ctx.storage.put(TOMBSTONE_KEY, current.version);
-      await this.ctx.storage.delete(REGISTRATION_KEY);
-      this.#deletedVersion = current.version;
-      this.#registration = null;
-      this.#serveWaiters();
-      return { status: 204 };
-    });
+    return this.#meter.call(() =>
+      this.ctx.blockConcurrencyWhile(async (): Promise<DeleteRegistrationResult> => {
+        const current = this.#registration;
+        if (!current) return { status: 404 };
+        if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) return { status: 412, currentVersion: current.version };
+        const replicated = await this.#replicate(async () => {
+          this.#meter.add({ kvDeletes: 1 });
+          await this.env.REGISTRATIONS.delete(registrationKey(current.name));
+          await this.env.REGISTRY_INDEX.getByName('default').remove(current.name, current.version);
+        });
+        if (!replicated) return { status: 503 };
+        // The version survives deletion so a re-created queue never reuses an ETag.
+        this.#write(TOMBSTONE, current.version);
+        this.#sql('DELETE FROM coordinator WHERE key = ?', REGISTRATION);
+        this.#deletedVersion = current.version;
+        this.#registration = null;
+        this.#slots.serveWaiters();
+        return { status: 204 };
+      }),
+    );
   }
 
   // ---- slots ------------------------------------------------------------------------------
@@ -195,59 +163,28 @@ export class QueueCoordinator extends DurableObject<Env> {
    * A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy.
    * A replayed signature, or a second dispatch of a job attempt that is still running, gets none.
    */
-  async acquire({ jobId, attemptsMade, maxWaitMs, signature, onCancel }: AcquireRequest): Promise<AcquireResult> {
-    if (signature && this.#replayed(signature)) return { status: 'replayed' };
-    const registration = this.#registration;
-    if (!registration) return { status: 'unknown' };
-    if (registration.paused) return this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
-    this.#reclaimExpired(Date.now());
-    const attempt = { jobId, attemptsMade };
-    const cancelledForMs = this.#cancelledForMs(jobId);
-    if (cancelledForMs > 0) return this.#refuse('in_flight', clampRetryAfter(cancelledForMs));
-    const duplicateWaitMs = this.#duplicateWaitMs(attempt);
-    if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
-    if (this.#waiters.length === 0 && this.#leases.size < registration.concurrency) return this.#grant(registration, attempt, onCancel);
-    if (maxWaitMs <= 0 || this.#waiters.length >= registration.concurrency * MAX_WAITERS_PER_SLOT) {
-      return this.#refuse('busy', this.#estimateWaitMs(this.#waiters.length));
-    }
-    return new Promise<AcquireResult>((resolve) => {
-      const waiter: Waiter = {
-        ...attempt,
-        ...(onCancel ? { onCancel } : {}),
-        resolve,
-        timer: setTimeout(() => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index === -1) return;
-          this.#waiters.splice(index, 1);
-          resolve(this.#refuse('busy', this.#estimateWaitMs(index)));
-        }, maxWaitMs),
-      };
-      this.#waiters.push(waiter);
+  async acquire({ signature, ...request }: AcquireRequest): Promise<AcquireResult> {
+    return this.#meter.call(async () => {
+      if (signature && this.#replayed(signature)) return { status: 'replayed' };
+      const answer = this.#slots.acquire(request);
+      this.#scheduleFlush();
+      const settled = await answer;
+      this.#scheduleFlush();
+      return settled;
     });
   }
 
   /**
-   * Slots for a batch in one round trip: as many as are free right now, without waiting, and none
-   * while others wait in line (they came first). The rest of the batch calls `acquire` per job,
-   * from the first job whose attempt is already running (`acquire` answers that one).
+   * Slots for a batch in one round trip: as many as are free right now, without waiting. The rest
+   * of the batch calls `acquire` per job, from the first job not granted.
    */
   async acquireMany(jobs: JobAttempt[], signature?: AcceptedSignature, onCancel?: CancelCallback): Promise<AcquireManyResult> {
-    if (signature && this.#replayed(signature)) return { status: 'replayed' };
-    const registration = this.#registration;
-    if (!registration) return { status: 'unknown' };
-    if (registration.paused) {
-      this.#totals.throttled += jobs.length;
-      this.#persistStats();
-      return { status: 'throttled', reason: 'paused', retryAfterMs: PAUSED_RETRY_AFTER_MS };
-    }
-    this.#reclaimExpired(Date.now());
-    const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.#leases.size);
-    const grants: SlotGrant[] = [];
-    for (const job of jobs) {
-      if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#cancelledForMs(job.jobId) > 0) break;
-      grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }, onCancel));
-    }
-    return { status: 'granted', grants };
+    return this.#meter.call(() => {
+      if (signature && this.#replayed(signature)) return { status: 'replayed' };
+      const answer = this.#slots.acquireMany(jobs, onCancel);
+      this.#scheduleFlush();
+      return answer;
+    });
   }
 
   /**
@@ -260,74 +197,82 @@ export class QueueCoordinator extends DurableObject<Env> {
   }
 
   async releaseMany(releases: Release[], budgetRefused = 0): Promise<void> {
-    this.#totals.throttledBudget += budgetRefused;
-    const released: string[] = [];
-    for (const { leaseId, report } of releases) {
-      if (this.#leases.delete(leaseId)) released.push(leaseKey(leaseId));
-      this.#forgetCanceller(leaseId);
-      this.#record(report);
-    }
-    if (released.length > 0) void this.ctx.storage.delete(released, UNCONFIRMED);
-    this.#serveWaiters();
+    await this.#meter.call(() => {
+      this.#figures.count('throttledBudget', budgetRefused);
+      this.#slots.release(releases);
+      this.#scheduleFlush();
+    });
   }
 
   /** Aborts the running feature calls of `jobId` (an operator's cancel); answers how many were told. */
   async cancel(jobId: string): Promise<number> {
-    const now = Date.now();
-    for (const [id, until] of this.#cancelledJobs) if (until <= now) this.#cancelledJobs.delete(id);
-    this.#cancelledJobs.set(jobId, now + CANCELLED_MEMORY_MS);
-    for (const waiter of this.#waiters.filter((w) => w.jobId === jobId)) {
-      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.#refuse('in_flight', CANCELLED_MEMORY_MS));
-    }
-    let told = 0;
-    for (const lease of this.#leases.values()) {
-      const canceller = lease.jobId === jobId ? this.#cancellers.get(lease.id) : undefined;
-      if (!canceller) continue;
-      try {
-        await canceller.call(jobId);
-        told++;
-      } catch (error) {
-        // The dispatching request is gone; its lease ends by release or expiry as usual.
-        console.error('could not reach the isolate running a cancelled call', { jobId, error: String(error) });
+    return this.#meter.call(async () => {
+      let told = 0;
+      for (const canceller of this.#slots.cancel(jobId)) {
+        try {
+          await canceller.call(jobId);
+          told++;
+        } catch (error) {
+          // The dispatching request is gone; its lease ends by release or expiry as usual.
+          console.error('could not reach the isolate running a cancelled call', { jobId, error: String(error) });
+        }
       }
-    }
-    return told;
+      this.#scheduleFlush();
+      return told;
+    });
   }
 
   async stats(): Promise<QueueStats> {
-    this.#reclaimExpired(Date.now());
-    return {
-      registration: this.#registration,
-      inFlight: this.#leases.size,
-      limit: this.#registration?.concurrency ?? 0,
-      waiting: this.#waiters.length,
-      totals: { ...this.#totals },
-      latencyMs: { p50: this.#latency.percentile(50), p95: this.#latency.percentile(95) },
-      lastError: this.#lastError,
-    };
+    return this.#meter.call(() => {
+      this.#slots.reclaimExpired();
+      this.#scheduleFlush();
+      return {
+        registration: this.#registration,
+        inFlight: this.#slots.inFlight,
+        limit: this.#registration?.concurrency ?? 0,
+        waiting: this.#slots.waiting,
+        ...this.#figures.view(),
+      };
+    });
   }
 
   async ping(): Promise<'pong'> {
-    return 'pong';
+    return this.#meter.call(() => 'pong' as const);
   }
 
+  /** The billable units this object has used since it woke (not counting this call). */
+  async usage(): Promise<Usage> {
+    return this.#meter.snapshot();
+  }
+
+  /** Flushes the figures and shrinks the reservation once calls have ended; sets no next alarm by itself. */
   override async alarm(): Promise<void> {
-    this.#reclaimExpired(Date.now());
-    this.#serveWaiters();
-    await this.#scheduleAlarm();
+    await this.#meter.call(() => {
+      this.#alarmAt = null;
+      this.#slots.shrinkReservation();
+      this.#slots.serveWaiters();
+      if (this.#figures.dirty) this.#write(FIGURES, this.#figures.persisted());
+    }, 'alarm');
   }
 
   // ---- internals --------------------------------------------------------------------------
 
-  /** A failed KV write must not escape blockConcurrencyWhile, which would reset the object. */
-  async #writeKv(write: () => Promise<void>): Promise<boolean> {
+  /** One alarm per FLUSH_MS at most, and only while there is something to write. */
+  #scheduleFlush(): void {
+    if (this.#alarmAt !== null || !(this.#figures.dirty || this.#slots.overReserved)) return;
+    this.#alarmAt = Date.now() + FLUSH_MS;
+    // The alarm time is kept in the object's storage: priced as a row written.
+    this.#meter.add({ rowsWritten: 1 });
+    void this.ctx.storage.setAlarm(this.#alarmAt);
+  }
+
+  /** A failed replica write must not escape blockConcurrencyWhile, which would reset the object. */
+  async #replicate(write: () => Promise<void>): Promise<boolean> {
     try {
       await write();
       return true;
     } catch (error) {
-      console.error('writing the KV copy of a registration failed', { error: String(error) });
+      console.error('writing a replica of a registration failed', { error: String(error) });
       return false;
     }
   }
@@ -337,146 +282,33 @@ export class QueueCoordinator extends DurableObject<Env> {
     return !this.#acceptedSignatures.claim(mac, validUntil);
   }
 
-  #grant(registration: Registration, { jobId, attemptsMade }: JobAttempt, onCancel?: CancelCallback): SlotGrant {
-    const now = Date.now();
-    const lease: Lease = { id: crypto.randomUUID(), jobId, attemptsMade, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS };
-    this.#leases.set(lease.id, lease);
-    if (onCancel) this.#cancellers.set(lease.id, keepCallback(onCancel));
-    void this.ctx.storage.put(leaseKey(lease.id), lease, UNCONFIRMED);
-    this.#totals.dispatched++;
-    void this.#scheduleAlarm();
-    return { status: 'granted', leaseId: lease.id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
+  #write(key: string, value: unknown): void {
+    this.#sql('INSERT INTO coordinator (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
   }
 
-  /** How much longer a cancelled job is refused a slot; 0 when it is not. */
-  #cancelledForMs(jobId: string): number {
-    return Math.max(0, (this.#cancelledJobs.get(jobId) ?? 0) - Date.now());
+  /** The stored state, or undefined when the table is new (this object may predate it). */
+  #load(): StoredState | undefined {
+    this.#sql('CREATE TABLE IF NOT EXISTS coordinator (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const rows = this.#sql<{ key: string; value: string }>('SELECT key, value FROM coordinator');
+    if (rows.length === 0) return undefined;
+    return Object.fromEntries(rows.map(({ key, value }) => [key, JSON.parse(value)])) as StoredState;
   }
 
-  #forgetCanceller(leaseId: string): void {
-    this.#cancellers.get(leaseId)?.dispose();
-    this.#cancellers.delete(leaseId);
-  }
-
-  #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
-    this.#totals.throttled++;
-    this.#persistStats();
-    return { status: 'throttled', reason, retryAfterMs };
-  }
-
-  /**
-   * When a caller `position` places behind the current line could expect a slot: the soonest
-   * expected end of a running call, plus one typical call per full round of slots ahead of it.
-   */
-  #estimateWaitMs(position: number): number {
-    const registration = this.#registration;
-    if (!registration) return MAX_RETRY_AFTER_MS;
-    const typical = this.#typicalCallMs(registration);
-    let soonest = Number.POSITIVE_INFINITY;
-    for (const lease of this.#leases.values()) soonest = Math.min(soonest, this.#expectedEndMs(lease, typical));
-    const first = Number.isFinite(soonest) ? soonest : 0;
-    const rounds = Math.floor(position / registration.concurrency);
-    return clampRetryAfter(first + rounds * typical);
-  }
-
-  /**
-   * When the same job attempt, already running or waiting in line, should be done (a redispatch
-   * after a bridge stall or an edge fault while the first call still runs); undefined when it is not.
-   */
-  #duplicateWaitMs(attempt: JobAttempt): number | undefined {
-    const registration = this.#registration;
-    if (!registration) return undefined;
-    const typical = this.#typicalCallMs(registration);
-    for (const lease of this.#leases.values()) if (sameAttempt(lease, attempt)) return clampRetryAfter(this.#expectedEndMs(lease, typical));
-    const position = this.#waiters.findIndex((waiter) => sameAttempt(waiter, attempt));
-    return position === -1 ? undefined : clampRetryAfter(this.#estimateWaitMs(position) + typical);
-  }
-
-  #typicalCallMs(registration: Registration): number {
-    return this.#latency.percentile(50) ?? Math.min(registration.timeoutMs / 2, UNMEASURED_CALL_MS);
-  }
-
-  /** How long until a running call is expected to end: a typical call, at most its lease. */
-  #expectedEndMs(lease: Lease, typical: number): number {
-    return Math.max(0, Math.min(lease.acquiredAt + typical, lease.expiresAt) - Date.now());
-  }
-
-  #serveWaiters(): void {
-    const registration = this.#registration;
-    while (this.#waiters.length > 0) {
-      const waiter = this.#waiters[0];
-      if (!registration) {
-        this.#waiters.shift();
-        clearTimeout(waiter.timer);
-        waiter.resolve({ status: 'unknown' });
-      } else if (registration.paused) {
-        this.#waiters.shift();
-        clearTimeout(waiter.timer);
-        waiter.resolve(this.#refuse('paused', PAUSED_RETRY_AFTER_MS));
-      } else if (this.#leases.size < registration.concurrency) {
-        this.#waiters.shift();
-        clearTimeout(waiter.timer);
-        waiter.resolve(this.#grant(registration, { jobId: waiter.jobId, attemptsMade: waiter.attemptsMade }, waiter.onCancel));
-      } else {
-        return;
-      }
-    }
-  }
-
-  #reclaimExpired(now: number): void {
-    const reclaimed: string[] = [];
-    for (const lease of this.#leases.values()) {
-      if (lease.expiresAt <= now) {
-        this.#leases.delete(lease.id);
-        this.#forgetCanceller(lease.id);
-        reclaimed.push(leaseKey(lease.id));
-      }
-    }
-    if (reclaimed.length > 0) {
-      void this.ctx.storage.delete(reclaimed, UNCONFIRMED);
-      this.#totals.leasesExpired += reclaimed.length;
-      this.#persistStats();
-    }
-  }
-
-  async #scheduleAlarm(): Promise<void> {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const lease of this.#leases.values()) earliest = Math.min(earliest, lease.expiresAt);
-    if (!Number.isFinite(earliest)) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > earliest || current < Date.now()) await this.ctx.storage.setAlarm(earliest);
-  }
-
-  #record(report: ReleaseReport): void {
-    switch (report.kind) {
-      case 'completed':
-        this.#totals.completed++;
-        break;
-      case 'failed_retryable':
-        this.#totals.failedRetryable++;
-        break;
-      case 'failed_final':
-        this.#totals.failedFinal++;
-        break;
-      case 'throttled':
-        this.#totals.throttled++;
-        break;
-    }
-    if (report.kind !== 'throttled') this.#latency.add(report.durationMs);
-    if (report.error && report.kind !== 'completed') {
-      this.#lastError = { ...report.error, jobId: report.jobId, at: new Date().toISOString() };
-    }
-    this.#persistStats();
-  }
-
-  /** Figures are written at most once per STATS_FLUSH_MS: a crash loses a second of counts, not a write per job. */
-  #persistStats(): void {
-    if (this.#statsDirty) return;
-    this.#statsDirty = true;
-    setTimeout(() => {
-      this.#statsDirty = false;
-      const stats: PersistedStats = { totals: this.#totals, lastError: this.#lastError };
-      void this.ctx.storage.put(STATS_KEY, stats);
-    }, STATS_FLUSH_MS);
+  /** What this object kept through the storage API before its SQL table, moved into the table once. */
+  async #moveLegacyState(): Promise<StoredState> {
+    const storage = this.ctx.storage;
+    const leases = await storage.list<{ expiresAt: number }>({ prefix: LEGACY_LEASE_PREFIX });
+    const stored = await storage.get<unknown>([REGISTRATION, TOMBSTONE, LEGACY_STATS]);
+    if (leases.size === 0 && stored.size === 0) return {};
+    const state: StoredState = {
+      registration: stored.get(REGISTRATION) as Registration | undefined,
+      deletedVersion: stored.get(TOMBSTONE) as number | undefined,
+      figures: stored.get(LEGACY_STATS) as PersistedFigures | undefined,
+      reservation: { count: leases.size, until: Math.max(0, ...[...leases.values()].map((lease) => lease.expiresAt)) },
+    };
+    for (const [key, value] of Object.entries(state)) if (value !== undefined) this.#write(key, value);
+    const keys = [...leases.keys(), REGISTRATION, TOMBSTONE, LEGACY_STATS];
+    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_DELETE) await storage.delete(keys.slice(start, start + MAX_KEYS_PER_DELETE));
+    return state;
   }
 }

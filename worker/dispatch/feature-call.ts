@@ -9,7 +9,6 @@ import {
   HEADER_SIGNATURE,
   idempotencyKey,
   type DispatchOutcome,
-  type DispatchRequest,
   type FeatureJobRequest,
 } from '../../src/protocol.ts';
 import { HEADER_TRACEPARENT } from '../../src/tracing/traceparent.ts';
@@ -18,6 +17,7 @@ import { readLimitedText } from '../../src/http/read-limited-text.ts';
 import type { RotatingSigner } from '../../src/signing.ts';
 import type { SlotGrant } from '../coordinator/types.ts';
 import { classifyFeatureResponse } from './classify.ts';
+import type { QueuedJob } from './parse-request.ts';
 
 /** A feature's answer is read up to this size; a result bigger than that is a feature bug. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -28,7 +28,8 @@ const isTimeout = (error: unknown): boolean => error instanceof Error && (error.
 export const CANCELLED_MESSAGE = 'cancelled by an operator';
 
 export const callFeature = async (
-  job: DispatchRequest,
+  queueName: string,
+  job: QueuedJob,
   slot: SlotGrant,
   signer: RotatingSigner,
   policy: EndpointPolicyOptions,
@@ -39,7 +40,8 @@ export const callFeature = async (
   if (!target.ok) {
     return { outcome: 'failed', retryable: false, error: { message: `endpoint ${slot.endpoint}${slot.path} refused: ${target.message}` }, durationMs: 0 };
   }
-  const payload: FeatureJobRequest = { jobId: job.jobId, queueName: job.queueName, data: job.data, attemptsMade: job.attemptsMade };
+  // The BullMQ job name rides along when the producer gave one (features may route on it, as BullMQ processors do).
+  const payload: FeatureJobRequest = { jobId: job.jobId, queueName, data: job.data, attemptsMade: job.attemptsMade, ...(job.name === undefined ? {} : { name: job.name }) };
   const body = JSON.stringify(payload);
   const started = Date.now();
   try {
@@ -49,9 +51,9 @@ export const callFeature = async (
       headers: {
         'Content-Type': 'application/json',
         [HEADER_JOB_ID]: job.jobId,
-        [HEADER_QUEUE_NAME]: job.queueName,
+        [HEADER_QUEUE_NAME]: queueName,
         [HEADER_ATTEMPT]: String(job.attemptsMade + 1),
-        [HEADER_IDEMPOTENCY_KEY]: idempotencyKey(job.queueName, job.jobId),
+        [HEADER_IDEMPOTENCY_KEY]: idempotencyKey(queueName, job.jobId),
         [HEADER_SIGNATURE]: await signer.signFeatureBody(body),
         ...(job.traceparent ? { [HEADER_TRACEPARENT]: job.traceparent } : {}),
       },

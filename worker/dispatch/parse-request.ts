@@ -3,8 +3,8 @@
 import {
   MAX_BATCH_JOBS,
   type BridgeWorkerStatus,
+  type DispatchBatchRequest,
   type DispatchOutcome,
-  type DispatchRequest,
   type FieldError,
   type HeartbeatRequest,
 } from '../../src/protocol.ts';
@@ -32,8 +32,11 @@ export interface JobRefusal {
   errors: FieldError[];
 }
 
+/** One job of a dispatch; its queue is the request's. */
+export type QueuedJob = DispatchBatchRequest['jobs'][number];
+
 export type ParsedJob =
-  | { ok: true; job: DispatchRequest }
+  | { ok: true; job: QueuedJob }
   /** `wellFormed`: only the job's id or data is at fault, not the request's shape. */
   | { ok: false; errors: FieldError[]; wellFormed: boolean };
 
@@ -49,7 +52,7 @@ export const refusedOutcome = ({ errors }: JobRefusal): DispatchOutcome => ({
  * job; the edge checks what it relies on itself: the id it puts into headers, and data size when the
  * request is larger than one job may be (`checkDataSize`).
  */
-const parseJob = (body: Record<string, unknown>, queueName: string, checkDataSize: boolean): ParsedJob => {
+const parseJob = (body: Record<string, unknown>, checkDataSize: boolean): ParsedJob => {
   const errors: FieldError[] = [];
   if (!isCount(body.attemptsMade)) errors.push({ field: 'attemptsMade', message: 'must be a non-negative integer' });
   if (body.name !== undefined && typeof body.name !== 'string') errors.push({ field: 'name', message: 'must be a string when given' });
@@ -65,7 +68,6 @@ const parseJob = (body: Record<string, unknown>, queueName: string, checkDataSiz
     ok: true,
     job: {
       jobId: body.jobId as string,
-      queueName,
       data: body.data ?? null,
       attemptsMade: body.attemptsMade as number,
       ...(typeof body.name === 'string' ? { name: body.name } : {}),
@@ -75,22 +77,24 @@ const parseJob = (body: Record<string, unknown>, queueName: string, checkDataSiz
   };
 };
 
-/** POST /internal/dispatch: a malformed request is a 400; a well-formed one for a job that cannot run, a refusal. */
-export const parseDispatchRequest = (body: unknown): ValidationResult<DispatchRequest | JobRefusal> => {
-  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
-  if (!isValidQueueName(body.queueName)) return { ok: false, errors: [queueNameError('queueName')] };
-  const parsed = parseJob(body, body.queueName, false);
-  if (parsed.ok) return { ok: true, value: parsed.job };
-  return parsed.wellFormed ? { ok: true, value: { jobId: body.jobId as string, errors: parsed.errors } } : { ok: false, errors: parsed.errors };
-};
-
-export const isRefusal = (value: DispatchRequest | JobRefusal): value is JobRefusal => 'errors' in value;
-
 export interface ParsedBatch {
   queueName: string;
-  jobs: DispatchRequest[];
+  jobs: QueuedJob[];
   refused: JobRefusal[];
 }
+
+/**
+ * POST /internal/dispatch, read as a batch of one: a malformed request is a 400; a well-formed one
+ * for a job that cannot run, a refusal.
+ */
+export const parseDispatchRequest = (body: unknown): ValidationResult<ParsedBatch> => {
+  if (!isPlainObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  if (!isValidQueueName(body.queueName)) return { ok: false, errors: [queueNameError('queueName')] };
+  const parsed = parseJob(body, false);
+  if (parsed.ok) return { ok: true, value: { queueName: body.queueName, jobs: [parsed.job], refused: [] } };
+  if (!parsed.wellFormed) return { ok: false, errors: parsed.errors };
+  return { ok: true, value: { queueName: body.queueName, jobs: [], refused: [{ jobId: body.jobId as string, errors: parsed.errors }] } };
+};
 
 /**
  * A batch is one queue's jobs. Any job that names its id as a string gets its own answer line, so
@@ -112,7 +116,7 @@ export const parseDispatchBatch = (body: unknown, bodyLength: number): Validatio
   body.jobs.forEach((job: unknown, i: number) => {
     if (!isPlainObject(job)) return errors.push({ field: `jobs[${i}]`, message: 'must be a JSON object' });
     if (typeof job.jobId === 'string' && seen.has(job.jobId)) return errors.push({ field: `jobs[${i}].jobId`, message: 'appears twice in the batch' });
-    const parsed = parseJob(job, queueName, checkDataSize);
+    const parsed = parseJob(job, checkDataSize);
     if (parsed.ok) batch.jobs.push(parsed.job);
     else if (typeof job.jobId === 'string') batch.refused.push({ jobId: job.jobId, errors: parsed.errors });
     else errors.push(...parsed.errors.map((e) => ({ field: `jobs[${i}].${e.field}`, message: e.message })));

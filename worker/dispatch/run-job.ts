@@ -2,11 +2,12 @@
 // the slot back on every path, and say what happened. Shared by single and batched dispatch.
 
 import type { EndpointPolicyOptions } from '../../src/endpoint-policy.ts';
-import { MAX_ERROR_MESSAGE_BYTES, type DispatchOutcome, type DispatchRequest } from '../../src/protocol.ts';
+import { MAX_ERROR_MESSAGE_BYTES, type DispatchOutcome } from '../../src/protocol.ts';
 import type { RotatingSigner } from '../../src/signing.ts';
 import { truncateUtf8 } from '../../src/text.ts';
 import type { Release, ReleaseKind, SlotAnswer } from '../coordinator/types.ts';
 import { callFeature } from './feature-call.ts';
+import type { QueuedJob } from './parse-request.ts';
 
 const releaseKind = (outcome: DispatchOutcome): ReleaseKind => {
   if (outcome.outcome === 'failed') return outcome.retryable ? 'failed_retryable' : 'failed_final';
@@ -25,14 +26,15 @@ export const unknownQueue = (queueName: string): DispatchOutcome => ({
 });
 
 export const runJob = async (
-  job: DispatchRequest,
+  queueName: string,
+  job: QueuedJob,
   slot: SlotAnswer,
   signer: RotatingSigner,
   release: (release: Release) => Promise<void>,
   policy: EndpointPolicyOptions,
   cancelled?: AbortSignal,
 ): Promise<DispatchOutcome> => {
-  if (slot.status === 'unknown') return unknownQueue(job.queueName);
+  if (slot.status === 'unknown') return unknownQueue(queueName);
   if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
 
   let outcome: DispatchOutcome = {
@@ -42,7 +44,7 @@ export const runJob = async (
     durationMs: 0,
   };
   try {
-    outcome = bounded(await callFeature(job, slot, signer, policy, cancelled));
+    outcome = bounded(await callFeature(queueName, job, slot, signer, policy, cancelled));
   } finally {
     // The slot goes back on every path; if even that fails, the lease expires by itself.
     await release({
@@ -53,7 +55,7 @@ export const runJob = async (
         jobId: job.jobId,
         ...(outcome.outcome === 'failed' ? { error: outcome.error } : {}),
       },
-    }).catch((error: unknown) => console.error('releasing slot failed; its lease will expire', { queue: job.queueName, error: String(error) }));
+    }).catch((error: unknown) => console.error('releasing slot failed; its lease will expire', { queue: queueName, error: String(error) }));
   }
   return outcome;
 };

@@ -124,7 +124,7 @@ export const ADMIN_ROUTES: RouteConfig[] = [
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminAuth)
-  .get('/registrations', async (c) => c.json({ registrations: await listRegistrations(c.env.REGISTRATIONS) }))
+  .get('/registrations', async (c) => c.json({ registrations: await listRegistrations(c.env) }))
   .get('/registrations/:name', async (c) => {
     const name = queueName(c);
     const registration = await c.env.QUEUE_COORDINATOR.getByName(name).getRegistration();

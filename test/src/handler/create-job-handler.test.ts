@@ -97,6 +97,15 @@ describe('createJobHandler', () => {
     expect(traceparents).toEqual([traceparent, undefined, undefined]);
   });
 
+  it("hands the handler the job's BullMQ name when the edge sends one, and refuses a name that is not a string", async () => {
+    const seen: JobContext<'email'>[] = [];
+    const handle = makeHandler((_data, ctx) => void seen.push(ctx));
+    expect((await handle(await signedRequest({ name: 'welcome' }))).status).toBe(200);
+    expect((await handle(await signedRequest({}))).status).toBe(200);
+    expect(seen.map((ctx) => ctx.name)).toEqual(['welcome', undefined]);
+    expect(await answer(await handle(await signedRequest({ name: 7 as unknown as string })))).toMatchObject({ status: 400 });
+  });
+
   it('dispatches by queueName', async () => {
     const handle = makeHandler(() => 'email result');
     const response = await handle(await signedRequest({ queueName: 'image-gen', data: { prompt: 'cat' } }));
