@@ -49,6 +49,24 @@ const HeartbeatSchema = z
   })
   .meta({ id: 'Heartbeat' });
 
+const UsageSchema = z
+  .object({
+    workerRequests: z.int(),
+    doRequests: z.int(),
+    alarms: z.int(),
+    rowsRead: z.int(),
+    rowsWritten: z.int(),
+    kvReads: z.int(),
+    kvWrites: z.int(),
+    kvDeletes: z.int(),
+    kvLists: z.int(),
+    activeMs: z.number(),
+  })
+  .meta({ id: 'Usage', description: 'Billable units one object (or the Worker) counted since it started.' });
+const UsageAnswerSchema = z
+  .object({ worker: z.object({ requests: z.int() }), registryIndex: UsageSchema, bridgeMonitor: UsageSchema, coordinators: z.record(z.string(), UsageSchema) })
+  .meta({ id: 'EdgeUsage' });
+
 /** The edge's routes outside /admin and /queues, for the OpenAPI document (full paths). */
 export const INTERNAL_ROUTES: RouteConfig[] = [
   { method: 'get', path: '/health', tags: ['health'], summary: 'KV, the coordinators, and when a bridge last reported', responses: { 200: jsonAnswer(HealthSchema, 'Healthy.'), 503: jsonAnswer(HealthSchema, 'Degraded.') } },
@@ -59,6 +77,15 @@ export const INTERNAL_ROUTES: RouteConfig[] = [
     security: anyOf('admin', 'bridgeSignature'),
     summary: "Every queue's registration, figures and Redis depth; the bridges seen",
     responses: { 200: jsonAnswer(StatusSchema, 'The status.'), ...errorAnswers(401, 503) },
+  },
+  {
+    method: 'get',
+    path: '/internal/usage',
+    tags: ['admin'],
+    security: anyOf('admin', 'bridgeSignature'),
+    summary: 'The billable units the edge counted (Worker requests, Durable Object calls and alarms, SQLite rows, KV operations, awake time), for the bench to price',
+    request: { query: z.object({ queues: z.string().optional().meta({ description: 'Up to 100 queue names, comma-separated, whose coordinators to ask.' }) }) },
+    responses: { 200: jsonAnswer(UsageAnswerSchema, 'The counts.'), ...errorAnswers(401, 503) },
   },
   {
     method: 'get',
