@@ -2,6 +2,7 @@
 // route) and anyone who wants to check a registration before sending it.
 
 import { checkEndpoint, checkEndpointShape, checkPath, type EndpointPolicyOptions } from './endpoint-policy.ts';
+import { checkFlowFields, mergeFlowFields } from './flow-fields.ts';
 import { isPlainObject } from './json.ts';
 import {
   DEFAULT_FEATURE_PATH,
@@ -20,7 +21,7 @@ export const DEFAULT_BACKOFF_MAX_DELAY_MS = 300_000;
 export const DEFAULT_BACKOFF_JITTER = 0.2;
 
 export const BACKOFF_TYPES: readonly BackoffType[] = ['exponential', 'fixed'];
-const TOP_LEVEL_FIELDS = new Set(['name', 'endpoint', 'path', 'concurrency', 'timeoutMs', 'retry', 'paused', 'version', 'updatedAt']);
+const TOP_LEVEL_FIELDS = new Set(['name', 'endpoint', 'path', 'concurrency', 'timeoutMs', 'retry', 'paused', 'schedules', 'alerts', 'version', 'updatedAt']);
 const RETRY_FIELDS = new Set(['attempts', 'backoff']);
 const BACKOFF_FIELDS = new Set(['type', 'delayMs', 'maxDelayMs', 'jitter']);
 
@@ -165,6 +166,9 @@ export const checkRegistrationInput = (
       }
     }
   }
+  const flow = checkFlowFields(input, endpoints);
+  check.errors.push(...flow.errors);
+  Object.assign(checked, flow.value);
   return check.errors.length > 0 ? { ok: false, errors: check.errors } : { ok: true, value: checked };
 };
 
@@ -173,7 +177,8 @@ export const checkRegistrationInput = (
  * Nested `retry`/`retry.backoff` merge field by field; then the rules that need the merged result.
  */
 export const mergeRegistration = (name: string, input: RegistrationInput, base: RegistrationSpec): ValidationResult<RegistrationSpec> => {
-  const spec: RegistrationSpec = structuredClone(base);
+  const { schedules: _schedules, alerts: _alerts, ...rest } = structuredClone(base);
+  const spec: RegistrationSpec = { ...rest, ...mergeFlowFields(input, base) };
   spec.name = name;
   spec.endpoint = input.endpoint ?? spec.endpoint;
   spec.path = input.path ?? spec.path;
