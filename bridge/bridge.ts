@@ -88,7 +88,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         const status = runner.status();
         if (!withCounts) return status;
         try {
-          return { ...status, counts: await withTimeout(runner.counts(), COUNTS_TIMEOUT_MS, 'job counts') };
+          const [counts, schedules] = await withTimeout(Promise.all([runner.counts(), runner.schedules()]), COUNTS_TIMEOUT_MS, 'job counts');
+          return { ...status, counts, ...(schedules.length > 0 ? { schedules } : {}) };
         } catch {
           return status;
         }

@@ -4,7 +4,7 @@
 
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BridgeWorkerStatus, JobCounts, Registration } from '../src/protocol.ts';
+import type { BridgeWorkerStatus, JobCounts, Registration, ScheduleStatus } from '../src/protocol.ts';
 import type { BridgeConfig, Retention } from './config.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { BridgeEmitter, WorkerStopReason } from './events.ts';
@@ -15,6 +15,7 @@ import { CANCEL_SIGNAL_REASON } from './ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
+import { reconcileSchedules, scheduleStatuses } from './schedules.ts';
 
 // No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
 // (Queue.rateLimit) when fetching, and this one's count can never be reached otherwise.
@@ -23,6 +24,8 @@ const HOLD_OFF_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
 // job's fault, so it is taken over again (BullMQ's default of 1 would fail a payment on its second
 // crash). Bounded only so that a job that itself crashes every bridge ends in the failed set.
 const MAX_STALLED_COUNT = 20;
+/** Schedules that could not be written (Redis down) are tried again after this long. */
+const SCHEDULES_RETRY_MS = 5_000;
 
 export type RunnerConfig = Pick<
   BridgeConfig,
@@ -52,6 +55,9 @@ export class QueueRunner {
   #worker?: Worker;
   #changes: Promise<void> = Promise.resolve();
   #closing?: Promise<void>;
+  /** The schedules last written to Redis (JSON), so an unchanged list costs no Redis call. */
+  #appliedSchedules?: string;
+  #schedulesRetry?: NodeJS.Timeout;
 
   constructor(registration: Registration, context: RunnerContext) {
     this.name = registration.name;
@@ -92,6 +98,11 @@ export class QueueRunner {
     return { queue: this.name, running: this.#worker !== undefined, concurrency: this.#concurrency() };
   }
 
+  /** The registration's schedules with their next run. */
+  schedules(): Promise<ScheduleStatus[]> {
+    return scheduleStatuses(this.#queue, this.#registration.schedules ?? []);
+  }
+
   async counts(): Promise<JobCounts> {
     const counts = await this.#queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
     return {
@@ -106,8 +117,11 @@ export class QueueRunner {
   /** Stops taking jobs, lets in-flight ones finish, releases the queue. Idempotent. */
   close(reason: WorkerStopReason): Promise<void> {
     this.#closing ??= (async () => {
+      clearTimeout(this.#schedulesRetry);
       this.#changes = this.#changes.then(() => this.#stopWorker(reason));
       await this.#changes;
+      // Only a deleted registration drops its schedules; a bridge shutting down leaves them to the others.
+      if (reason === 'removed') await this.#removeSchedules();
       await this.#queue.close();
     })();
     return this.#closing;
@@ -128,6 +142,8 @@ export class QueueRunner {
   }
 
   async #apply(): Promise<void> {
+    // Before a pause takes effect: a paused queue's schedules still produce jobs, which wait for it.
+    await this.#syncSchedules();
     if (this.#registration.paused) return this.#stopWorker('paused');
     const concurrency = this.#concurrency();
     if (!this.#worker) return this.#startWorker(concurrency);
@@ -181,6 +197,29 @@ export class QueueRunner {
     await worker.close();
     this.#logger.info('worker stopped', { reason });
     this.#context.events.emit('worker:stopped', { queue: this.name, reason });
+  }
+
+  async #syncSchedules(): Promise<void> {
+    const schedules = this.#registration.schedules ?? [];
+    const wanted = JSON.stringify(schedules);
+    if (wanted === this.#appliedSchedules) return;
+    try {
+      const { upserted, removed } = await reconcileSchedules(this.#queue, schedules);
+      this.#appliedSchedules = wanted;
+      if (upserted.length + removed.length > 0) this.#logger.info('schedules applied', { upserted, removed });
+    } catch (error) {
+      this.#logger.warn('could not apply the schedules; trying again', { retryInMs: SCHEDULES_RETRY_MS, error });
+      clearTimeout(this.#schedulesRetry);
+      this.#schedulesRetry = setTimeout(() => this.#enqueueChange(), SCHEDULES_RETRY_MS);
+    }
+  }
+
+  async #removeSchedules(): Promise<void> {
+    try {
+      await reconcileSchedules(this.#queue, []);
+    } catch (error) {
+      this.#logger.warn('could not remove the schedules of a deleted registration', { error });
+    }
   }
 
   async #holdOff(ms: number): Promise<void> {
