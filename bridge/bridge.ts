@@ -3,6 +3,8 @@
 // jobs for up to the configured grace period.
 
 import { EventEmitter } from 'node:events';
+import { AlertOutbox } from './alerts/outbox.ts';
+import { AlertWatch } from './alerts/watch.ts';
 import type { Redis } from 'ioredis';
 import { describeRedis, type BridgeConfig } from './config.ts';
 import { EdgeClient, EdgeRequestError, type EdgeCallResult } from './edge-client.ts';
@@ -33,6 +35,8 @@ interface Runtime {
   redis: Redis;
   edge: EdgeClient;
   pool: WorkerPool;
+  alerts: AlertOutbox;
+  watch: AlertWatch;
   cancels: CancelBus;
   loops: Periodic[];
   server: HttpServer;
@@ -116,7 +120,25 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       bridgeId: config.bridgeId,
       onResult: (result) => this.#onEdgeResult(result),
     });
-    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, logger: this.#logger });
+    const alerts = new AlertOutbox({
+      connection: redis,
+      prefix: config.queuePrefix,
+      secret: config.alertSigningSecret,
+      bridgeId: config.bridgeId,
+      metrics: this.#metrics,
+      logger: this.#logger,
+    });
+    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, alerts, logger: this.#logger });
+    const watch = new AlertWatch({
+      connection: redis,
+      prefix: config.queuePrefix,
+      bridgeId: config.bridgeId,
+      staleAfterMs: config.bridgeStaleAfterMs,
+      outbox: alerts,
+      queues: () => pool.runners(),
+      logger: this.#logger,
+    });
+    const watchLoop = new Periodic(() => watch.tick(), config.heartbeatIntervalMs, (error) => this.#onLoopError('alert watch', error));
     const sync = new RegistrationSync({ edge, pool, defaults: config.registrationDefaults, logger: this.#logger });
     const syncLoop = new Periodic(() => sync.syncOnce(), config.syncIntervalMs, (error) => this.#onLoopError('registration sync', error));
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
@@ -133,6 +155,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       runner: (name) => pool.runner(name),
       edgeFigures: () => fetchEdgeFigures(edge),
       cancels,
+      alerts,
     });
     const operatorConsole = createConsoleRoutes({
       tokens: config.opsTokens,
@@ -142,11 +165,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     });
     const server = await listen(createHttpApp(this, this.#logger, config.opsTokens, ops, operatorConsole), config.port, config.host).catch((error: unknown) => {
       cancels.close();
+      void alerts.close();
       redis.disconnect();
       edge.close();
       throw new Error(`could not listen on ${config.host}:${config.port}`, { cause: error });
     });
-    this.#runtime = { redis, edge, pool, cancels, loops: [syncLoop, heartbeatLoop], server };
+    this.#runtime = { redis, edge, pool, alerts, watch, cancels, loops: [syncLoop, heartbeatLoop, watchLoop], server };
     this.#logger.info('bridge listening', {
       url: `http://${config.host}:${server.port}`,
       bridgeId: config.bridgeId,
@@ -155,6 +179,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     });
     await syncLoop.start();
     void heartbeatLoop.start();
+    void watchLoop.start();
   }
 
   async #close(): Promise<void> {
@@ -163,6 +188,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (!runtime) return;
     await Promise.all(runtime.loops.map((loop) => loop.stop()));
     await runtime.pool.close(this.config.shutdownGraceMs);
+    await withTimeout(runtime.watch.leave(), REDIS_QUIT_TIMEOUT_MS, 'leaving the heartbeat set').catch((error: unknown) =>
+      this.#logger.warn('could not leave the bridge heartbeat set; other bridges will report this one stale', { error }),
+    );
+    await runtime.alerts.close();
     runtime.cancels.close();
     runtime.edge.close();
     await withTimeout(runtime.redis.quit(), REDIS_QUIT_TIMEOUT_MS, 'Redis QUIT').catch(() => runtime.redis.disconnect());

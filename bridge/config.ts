@@ -19,6 +19,11 @@ const NODE_ENVS = ['development', 'production', 'test'] as const;
 /** The edge answers at most a megabyte of a feature's answer; a larger limit could never apply. */
 const MAX_RESULT_MAX_BYTES = 1024 * 1024;
 const MAX_BRIDGE_ID_LENGTH = 256;
+/** Standard Webhooks secrets are `whsec_` + base64 of 24 to 64 random bytes. */
+const ALERT_SECRET_PREFIX = 'whsec_';
+const ALERT_SECRET_BYTES = { min: 24, max: 64 };
+/** ARCHITECTURE: a bridge with no heartbeat for 30 s is stale. */
+const DEFAULT_BRIDGE_STALE_AFTER_MS = 30_000;
 const HOUR_S = 60 * 60;
 const DAY_S = 24 * HOUR_S;
 
@@ -59,6 +64,10 @@ export interface BridgeConfig {
   resultMaxBytes: number;
   /** Bearer tokens of the operations routes; a scope whose token is unset answers 503 `not_configured`. */
   opsTokens: OpsTokens;
+  /** ALERT_SIGNING_SECRET (`whsec_…`): signs alert webhooks; without it no alert is sent. */
+  alertSigningSecret?: string;
+  /** BRIDGE_STALE_AFTER_MS: another bridge silent this long is reported as `bridge.stale`. */
+  bridgeStaleAfterMs: number;
 }
 
 /** OPS_READ_TOKEN reads; OPS_TOKEN reads and acts (ARCHITECTURE "Operations"). */
@@ -170,6 +179,21 @@ const readOpsTokens = (env: EnvReader): OpsTokens => {
   return { ...(read ? { read } : {}), ...(act ? { act } : {}) };
 };
 
+const readAlertSecret = (env: EnvReader): string | undefined => {
+  const secret = env.raw('ALERT_SIGNING_SECRET');
+  if (secret === undefined) return undefined;
+  const encoded = secret.startsWith(ALERT_SECRET_PREFIX) ? secret.slice(ALERT_SECRET_PREFIX.length) : '';
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').length : 0;
+  if (bytes < ALERT_SECRET_BYTES.min || bytes > ALERT_SECRET_BYTES.max) {
+    env.problem(
+      `ALERT_SIGNING_SECRET must be a Standard Webhooks secret: '${ALERT_SECRET_PREFIX}' followed by base64 of ${ALERT_SECRET_BYTES.min}-${ALERT_SECRET_BYTES.max} random bytes ` +
+        `(e.g. ${ALERT_SECRET_PREFIX}$(openssl rand -base64 32))`,
+    );
+    return undefined;
+  }
+  return secret;
+};
+
 const readBridgeId = (env: EnvReader): string => {
   const id = env.raw('BRIDGE_ID') ?? `${hostname()}-${process.pid}`;
   if (id.length > MAX_BRIDGE_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {
@@ -190,6 +214,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
   if (!defaults.ok) for (const { field, message } of defaults.errors) env.problem(`${field} ${message}`);
   const queuePrefix = env.raw('QUEUE_PREFIX') ?? DEFAULT_QUEUE_PREFIX;
   if (!QUEUE_PREFIX_PATTERN.test(queuePrefix)) env.problem(`QUEUE_PREFIX must match ${QUEUE_PREFIX_PATTERN.source} (got "${queuePrefix}")`);
+  const alertSigningSecret = readAlertSecret(env);
   const workerConcurrency = env.raw('BRIDGE_WORKER_CONCURRENCY') === undefined ? undefined : env.int('BRIDGE_WORKER_CONCURRENCY', 1, 1, 1000);
 
   const config: BridgeConfig = {
@@ -212,6 +237,8 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     failedRetention: readRetention(env, 'FAILED', 10_000, 14 * DAY_S),
     resultMaxBytes: env.int('RESULT_MAX_BYTES', DEFAULT_RESULT_MAX_BYTES, 0, MAX_RESULT_MAX_BYTES),
     opsTokens: readOpsTokens(env),
+    ...(alertSigningSecret === undefined ? {} : { alertSigningSecret }),
+    bridgeStaleAfterMs: env.int('BRIDGE_STALE_AFTER_MS', DEFAULT_BRIDGE_STALE_AFTER_MS, 1_000, DAY_S * 1_000),
   };
   if (env.problems.length > 0) throw new ConfigError(env.problems);
   return config;

@@ -5,6 +5,7 @@
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BridgeWorkerStatus, JobCounts, Registration, ScheduleStatus } from '../src/protocol.ts';
+import type { AlertOutbox } from './alerts/outbox.ts';
 import type { BridgeConfig, Retention } from './config.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { BridgeEmitter, WorkerStopReason } from './events.ts';
@@ -39,6 +40,7 @@ export interface RunnerContext {
   edge: EdgeClient;
   events: BridgeEmitter;
   metrics: BridgeMetrics;
+  alerts: AlertOutbox;
   logger: Logger;
 }
 
@@ -234,8 +236,31 @@ export class QueueRunner {
     if (!job) return;
     const fields = { jobId: job.id, attemptsMade: job.attemptsMade, attempts: job.opts.attempts, error: error.message };
     // finishedOn is only set when BullMQ moved the job to the failed set (the dead-letter queue).
-    if (job.finishedOn) this.#logger.warn('job failed for good; kept in the failed set', fields);
-    else this.#logger.info('job attempt failed; will retry', fields);
+    if (!job.finishedOn) return this.#logger.info('job attempt failed; will retry', fields);
+    this.#logger.warn('job failed for good; kept in the failed set', fields);
+    this.#alertFailed(job, error);
+  }
+
+  #alertFailed(job: Job, error: Error): void {
+    const alerts = this.#registration.alerts;
+    if (!alerts?.on.includes('job.failed') || job.id === undefined) return;
+    this.#context.alerts.send({
+      type: 'job.failed',
+      queue: this.name,
+      url: alerts.url,
+      data: {
+        jobId: job.id,
+        name: job.name,
+        reason: error.message,
+        attemptsMade: job.attemptsMade,
+        attempts: job.opts.attempts ?? this.#registration.retry.attempts,
+        failedAt: new Date(job.finishedOn!).toISOString(),
+        // Where an operator sees (and can retry) the job on any bridge: GET /ops/queues/:name/jobs/:id.
+        opsPath: `/ops/queues/${this.name}/jobs/${encodeURIComponent(job.id)}`,
+      },
+      // A job retried by an operator and failing again is a new episode: it finishes at another time.
+      episode: `job.failed:${this.name}:${job.id}:${job.finishedOn}`,
+    });
   }
 
   #onError(error: Error): void {

@@ -4,6 +4,7 @@
 import { Job } from 'bullmq';
 import { Hono, type Context } from 'hono';
 import { isValidQueueName, queueNameError } from '../../src/registration.ts';
+import type { AlertOutbox } from '../alerts/outbox.ts';
 import type { OpsTokens } from '../config.ts';
 import type { QueueRunner } from '../queue-runner.ts';
 import { requireOps } from './auth.ts';
@@ -25,7 +26,11 @@ export interface OpsContext {
   runner: (name: string) => QueueRunner | undefined;
   edgeFigures: () => Promise<EdgeFigures>;
   cancels: CancelBus;
+  alerts: AlertOutbox;
 }
+
+/** How many recent alert delivery tries GET /ops/alerts shows. */
+const RECENT_ALERT_DELIVERIES = 100;
 
 export const createOpsRoutes = (ops: OpsContext): Hono => {
   const read = requireOps(ops.tokens, 'read');
@@ -48,6 +53,10 @@ export const createOpsRoutes = (ops: OpsContext): Hono => {
   };
 
   return new Hono()
+    .get('/alerts', read, async (c) => {
+      const [pending, deliveries] = await Promise.all([ops.alerts.pending(), ops.alerts.recent(RECENT_ALERT_DELIVERIES)]);
+      return c.json({ signing: ops.alerts.enabled, pending, deliveries });
+    })
     .get('/queues', read, async (c) => c.json(await queuesOverview(ops.runners(), ops.edgeFigures())))
     .get('/queues/:name/jobs', read, async (c) => {
       const runner = runnerOf(c);
