@@ -10,8 +10,11 @@ const SCHEDULER_PREFIX = 'schedule:';
 
 const schedulerId = (schedule: Schedule): string => `${SCHEDULER_PREFIX}${schedule.id}`;
 
+/** Without a zone, cron-parser would use the bridge host's own; the registration means UTC. */
+const DEFAULT_TZ = 'UTC';
+
 const repeatOptions = (schedule: Schedule): Omit<RepeatOptions, 'key'> =>
-  schedule.cron === undefined ? { every: schedule.everyMs } : { pattern: schedule.cron, ...(schedule.tz ? { tz: schedule.tz } : {}) };
+  schedule.cron === undefined ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: schedule.tz ?? DEFAULT_TZ };
 
 const ownSchedulers = async (queue: Queue): Promise<Map<string, JobSchedulerJson>> => {
   const all = await queue.getJobSchedulers(0, -1, true);
@@ -22,7 +25,7 @@ const ownSchedulers = async (queue: Queue): Promise<Map<string, JobSchedulerJson
 const isCurrent = (stored: JobSchedulerJson, schedule: Schedule): boolean =>
   stored.pattern === schedule.cron &&
   (stored.every === undefined ? undefined : Number(stored.every)) === schedule.everyMs &&
-  (stored.tz || undefined) === schedule.tz &&
+  (stored.tz || undefined) === (schedule.cron === undefined ? undefined : (schedule.tz ?? DEFAULT_TZ)) &&
   stored.name === (schedule.name ?? schedule.id) &&
   JSON.stringify(stored.template?.data ?? {}) === JSON.stringify(schedule.data);
 

@@ -175,3 +175,16 @@ describe('bridge.stale', () => {
     }
   }, 30_000);
 });
+
+describe('configuration', () => {
+  it('a bridge without ALERT_SIGNING_SECRET says, for each queue with alerts, that none is sent', async () => {
+    const name = await stack.register('unsigned', alertsOn(['job.failed']));
+    const { ALERT_SIGNING_SECRET: _secret, ...unsigned } = env;
+    const bridge = await BridgeProcess.start({ ...unsigned, BRIDGE_ID: 'unsigned-bridge' });
+    try {
+      await waitFor(() => bridge.output.includes('ALERT_SIGNING_SECRET is not set') && bridge.output.includes(name), { what: 'the warning' });
+    } finally {
+      await bridge.stop();
+    }
+  });
+});

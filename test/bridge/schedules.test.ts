@@ -68,8 +68,10 @@ describe('schedules', () => {
       schedules: [
         // India is UTC+5:30 all year: 09:30 there is 04:00 UTC. A whole-hour or ignored offset would miss it.
         { id: 'kolkata', cron: '30 9 * * *', tz: 'Asia/Kolkata', data: { report: 'daily' } },
-        // Berlin in late November is UTC+1 (CET); in summer this would be 01:00 UTC.
+        // Berlin: 03:00 is 02:00 UTC in winter (CET), 01:00 UTC in summer (CEST).
         { id: 'berlin', cron: '0 3 * * *', tz: 'Europe/Berlin', data: {} },
+        // No zone: UTC, whatever the bridge host's own zone is.
+        { id: 'utc', cron: '15 6 * * *', data: {} },
       ],
     });
     const shown = await waitFor(async () => {
@@ -80,6 +82,7 @@ describe('schedules', () => {
     expect(shown).toEqual([
       { id: 'kolkata', cron: '30 9 * * *', tz: 'Asia/Kolkata', nextRunAt: new Date(expectedKolkata).toISOString() },
       { id: 'berlin', cron: '0 3 * * *', tz: 'Europe/Berlin', nextRunAt: expect.any(String) },
+      { id: 'utc', cron: '15 6 * * *', nextRunAt: new Date(nextUtc(now, 6, 15)).toISOString() },
     ]);
     const berlin = Date.parse(shown[1].nextRunAt!);
     expect(new Date(berlin).getUTCHours() === 2 || new Date(berlin).getUTCHours() === 1).toBe(true);
@@ -94,7 +97,7 @@ describe('schedules', () => {
       expect(kolkataJob!.timestamp + kolkataJob!.delay).toBe(expectedKolkata);
       expect(kolkataJob!.data).toEqual({ report: 'daily' });
       expect(kolkataJob!.name).toBe('kolkata');
-      expect(delayed).toHaveLength(2);
+      expect(delayed).toHaveLength(3);
     } finally {
       await queue.close();
     }
