@@ -46,12 +46,15 @@ export class AlertWatch {
   /** One round: this bridge's heartbeat, then backlog and stale-bridge episodes. */
   async tick(): Promise<void> {
     const { connection, bridgeId } = this.#options;
-    await connection.hset(this.#bridgesKey, bridgeId, String(Date.now()));
+    // Redis's clock, not ours: bridges on hosts whose clocks disagree must not call each other stale.
+    const [seconds, micros] = await connection.time();
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    await connection.hset(this.#bridgesKey, bridgeId, String(now));
     const queues = this.#options.queues();
     this.#warnUnsigned(queues);
     if (!this.#options.outbox.enabled) return;
     await Promise.all(queues.filter((q) => wants(q.registration, 'queue.backlog')).map((q) => this.#checkBacklog(q)));
-    await this.#checkBridges(queues.filter((q) => wants(q.registration, 'bridge.stale')));
+    await this.#checkBridges(now, queues.filter((q) => wants(q.registration, 'bridge.stale')));
   }
 
   /** A bridge closing on purpose is not stale: it leaves the heartbeat set. */
@@ -78,9 +81,8 @@ export class AlertWatch {
     outbox.send({ type: 'queue.backlog', queue: queue.name, url: alerts.url, data: { waiting, backlogOver: over, since: new Date(since).toISOString() }, episode: `queue.backlog:${queue.name}:${since}` });
   }
 
-  async #checkBridges(queues: WatchedQueue[]): Promise<void> {
+  async #checkBridges(now: number, queues: WatchedQueue[]): Promise<void> {
     const { connection, bridgeId, staleAfterMs, outbox } = this.#options;
-    const now = Date.now();
     for (const [id, seen] of Object.entries(await connection.hgetall(this.#bridgesKey))) {
       const lastSeen = Number(seen);
       if (id === bridgeId || now - lastSeen <= staleAfterMs) continue;
