@@ -4,7 +4,7 @@
 
 import { Queue } from 'bullmq';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { isValidQueueName, queueNameError } from '../registration.ts';
+import { isValidQueueName, queueNameError } from '../field-checker.ts';
 import { serialiseJobData } from '../jobs/job-data.ts';
 import { jobNameError, parseJobOptions, resolveJobOptions, type AddJobOptions, type ResolvedJobOptions } from '../jobs/job-options.ts';
 import { QueueClientError } from './errors.ts';

@@ -4,7 +4,7 @@
 
 import { LIMITS, type BackoffType, type FieldError, type RetryPolicy } from '../protocol.ts';
 import { isPlainObject } from '../json.ts';
-import { BACKOFF_TYPES, FieldChecker, type ValidationResult } from '../registration.ts';
+import { BACKOFF_TYPES, FieldChecker, type ValidationResult } from '../field-checker.ts';
 import { customJobIdProblem } from './job-id.ts';
 import { MAX_JOB_DELAY_MS, MAX_JOB_NAME_LENGTH, MAX_JOB_PRIORITY } from './limits.ts';
 
