@@ -57,6 +57,8 @@ export class QueueRunner {
   #worker?: Worker;
   #changes: Promise<void> = Promise.resolve();
   #closing?: Promise<void>;
+  /** Schedule writes, in order, apart from #changes: a worker never waits for Redis to take them. */
+  #scheduleChanges: Promise<void> = Promise.resolve();
   /** The schedules last written to Redis (JSON), so an unchanged list costs no Redis call. */
   #appliedSchedules?: string;
   #schedulesRetry?: NodeJS.Timeout;
@@ -122,6 +124,7 @@ export class QueueRunner {
       clearTimeout(this.#schedulesRetry);
       this.#changes = this.#changes.then(() => this.#stopWorker(reason));
       await this.#changes;
+      await this.#scheduleChanges;
       // Only a deleted registration drops its schedules; a bridge shutting down leaves them to the others.
       if (reason === 'removed') await this.#removeSchedules();
       await this.#queue.close();
@@ -144,8 +147,8 @@ export class QueueRunner {
   }
 
   async #apply(): Promise<void> {
-    // Before a pause takes effect: a paused queue's schedules still produce jobs, which wait for it.
-    await this.#syncSchedules();
+    // Paused or not: a paused queue's schedules still produce jobs, which wait for it.
+    this.#scheduleChanges = this.#scheduleChanges.then(() => this.#syncSchedules());
     if (this.#registration.paused) return this.#stopWorker('paused');
     const concurrency = this.#concurrency();
     if (!this.#worker) return this.#startWorker(concurrency);
@@ -212,7 +215,7 @@ export class QueueRunner {
     } catch (error) {
       this.#logger.warn('could not apply the schedules; trying again', { retryInMs: SCHEDULES_RETRY_MS, error });
       clearTimeout(this.#schedulesRetry);
-      this.#schedulesRetry = setTimeout(() => this.#enqueueChange(), SCHEDULES_RETRY_MS);
+      this.#schedulesRetry = setTimeout(() => this.#enqueueChange(), SCHEDULES_RETRY_MS).unref();
     }
   }
 
