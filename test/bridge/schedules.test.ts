@@ -7,10 +7,10 @@ import type { Bridge } from '../../bridge/bridge.ts';
 import type { ScheduleStatus } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { TestStack } from '../support/stack.ts';
+import { nextUtc } from '../support/utc-clock.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
 const WINDOW_MS = 10_000;
-const MINUTE_MS = 60_000;
 
 let stack: TestStack;
 let bridges: Bridge[];
@@ -29,13 +29,6 @@ const queueOf = (name: string): Queue => new Queue(name, { connection: stack.con
 
 const schedulesShown = async (bridge: Bridge, queue: string): Promise<ScheduleStatus[] | undefined> =>
   (await bridge.status()).workers.find((w) => w.queue === queue)?.schedules;
-
-/** The first instant after `now` whose UTC clock reads hh:mm. */
-const nextUtc = (now: number, hours: number, minutes: number): number => {
-  const day = new Date(now);
-  const candidate = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), hours, minutes);
-  return candidate > now ? candidate : candidate + 24 * 60 * MINUTE_MS;
-};
 
 describe('schedules', () => {
   it('everyMs 1000 with two bridges for 10 s: 9-11 runs, no tick twice, and nothing left pending once the schedule is dropped', async () => {
