@@ -201,7 +201,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   async #heartbeat(edge: EdgeClient): Promise<void> {
     const { workers } = await this.status();
-    await edge.heartbeat({ bridgeId: this.config.bridgeId, startedAt: this.#startedAt.toISOString(), workers });
+    // Schedules stay out: the edge does not read them, and they would eat into its 64 KiB body limit.
+    const reported = workers.map(({ schedules: _schedules, ...worker }) => worker);
+    await edge.heartbeat({ bridgeId: this.config.bridgeId, startedAt: this.#startedAt.toISOString(), workers: reported });
   }
 
   #watchRedis(redis: Redis): void {
