@@ -125,6 +125,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       prefix: config.queuePrefix,
       secret: config.alertSigningSecret,
       bridgeId: config.bridgeId,
+      lockDurationMs: config.lockDurationMs,
       metrics: this.#metrics,
       logger: this.#logger,
     });

@@ -20,6 +20,8 @@ export const ALERTS_QUEUE = '__queue-worker-alerts';
 const DELIVERY_ATTEMPTS = 10;
 const DELIVERY_BACKOFF = { type: 'exponential', delay: 1_000 } as const;
 const DELIVERY_CONCURRENCY = 8;
+/** A delivery whose bridge died under it is taken over (at least once); bounded like its tries. */
+const MAX_STALLED_DELIVERIES = 5;
 /** Finished deliveries are kept (and so deduplicate their episode) for a week. */
 const KEEP = { age: 7 * 24 * 60 * 60, count: 10_000 };
 const RECENT_KEPT = 200;
@@ -55,6 +57,8 @@ export interface AlertOutboxOptions {
   prefix: string;
   secret: string | undefined;
   bridgeId: string;
+  /** A crashed bridge's delivery in progress is taken over after about this long. */
+  lockDurationMs: number;
   metrics: BridgeMetrics;
   logger: Logger;
 }
@@ -81,6 +85,9 @@ export class AlertOutbox {
         prefix,
         name: options.bridgeId,
         concurrency: DELIVERY_CONCURRENCY,
+        lockDuration: options.lockDurationMs,
+        stalledInterval: options.lockDurationMs,
+        maxStalledCount: MAX_STALLED_DELIVERIES,
         removeOnComplete: KEEP,
         removeOnFail: KEEP,
       });
