@@ -17,6 +17,7 @@ import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
 import { reconcileSchedules, scheduleStatuses } from './schedules.ts';
+import { withTimeout } from './with-timeout.ts';
 
 // No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
 // (Queue.rateLimit) when fetching, and this one's count can never be reached otherwise.
@@ -27,6 +28,7 @@ const HOLD_OFF_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
 const MAX_STALLED_COUNT = 20;
 /** Schedules that could not be written (Redis down) are tried again after this long. */
 const SCHEDULES_RETRY_MS = 5_000;
+const SCHEDULES_CLOSE_TIMEOUT_MS = 2_000;
 
 export type RunnerConfig = Pick<
   BridgeConfig,
@@ -124,9 +126,12 @@ export class QueueRunner {
       clearTimeout(this.#schedulesRetry);
       this.#changes = this.#changes.then(() => this.#stopWorker(reason));
       await this.#changes;
-      await this.#scheduleChanges;
-      // Only a deleted registration drops its schedules; a bridge shutting down leaves them to the others.
-      if (reason === 'removed') await this.#removeSchedules();
+      // Only a deleted registration drops its schedules; a bridge shutting down leaves them to the
+      // others. Bounded: with Redis away, a schedule write would otherwise hold the shutdown forever.
+      const schedules = this.#scheduleChanges.then(() => (reason === 'removed' ? this.#removeSchedules() : undefined));
+      await withTimeout(schedules, SCHEDULES_CLOSE_TIMEOUT_MS, 'schedule writes').catch((error: unknown) =>
+        this.#logger.warn('gave up waiting for schedule writes while closing', { error }),
+      );
       await this.#queue.close();
     })();
     return this.#closing;
