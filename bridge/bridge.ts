@@ -3,6 +3,8 @@
 // jobs for up to the configured grace period.
 
 import { EventEmitter } from 'node:events';
+import { AlertOutbox } from './alerts/outbox.ts';
+import { AlertWatch } from './alerts/watch.ts';
 import { describeRedis, type BridgeConfig } from './config.ts';
 import { EdgeClient, EdgeRequestError, type EdgeCallResult } from './edge-client.ts';
 import type { BridgeEvents } from './events.ts';
@@ -33,6 +35,8 @@ interface Runtime {
   redis: RedisClient;
   edge: EdgeClient;
   pool: WorkerPool;
+  alerts: AlertOutbox;
+  watch: AlertWatch;
   cancels: CancelBus;
   tracing: BridgeTracing;
   loops: Periodic[];
@@ -89,7 +93,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         const status = runner.status();
         if (!withCounts) return status;
         try {
-          return { ...status, counts: await withTimeout(runner.counts(), COUNTS_TIMEOUT_MS, 'job counts') };
+          const [counts, schedules] = await withTimeout(Promise.all([runner.counts(), runner.schedules()]), COUNTS_TIMEOUT_MS, 'job counts');
+          return { ...status, counts, ...(schedules.length > 0 ? { schedules } : {}) };
         } catch {
           return status;
         }
@@ -117,7 +122,26 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       onResult: (result) => this.#onEdgeResult(result),
     });
     const tracing = await loadTracing(config.otel, config.bridgeId);
-    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, tracing, logger: this.#logger });
+        const alerts = new AlertOutbox({
+      connection: redis,
+      prefix: config.queuePrefix,
+      secret: config.alertSigningSecret,
+      bridgeId: config.bridgeId,
+      lockDurationMs: config.lockDurationMs,
+      metrics: this.#metrics,
+      logger: this.#logger,
+    });
+    const pool = new WorkerPool({ connection: redis, config, edge, events: this, metrics: this.#metrics, tracing, alerts, logger: this.#logger });
+    const watch = new AlertWatch({
+      connection: redis,
+      prefix: config.queuePrefix,
+      bridgeId: config.bridgeId,
+      staleAfterMs: config.bridgeStaleAfterMs,
+      outbox: alerts,
+      queues: () => pool.runners(),
+      logger: this.#logger,
+    });
+    const watchLoop = new Periodic(() => watch.tick(), config.heartbeatIntervalMs, (error) => this.#onLoopError('alert watch', error));
     const sync = new RegistrationSync({ edge, pool, defaults: config.registrationDefaults, logger: this.#logger });
     const syncLoop = new Periodic(() => sync.syncOnce(), config.syncIntervalMs, (error) => this.#onLoopError('registration sync', error));
     const heartbeatLoop = new Periodic(() => this.#heartbeat(edge), config.heartbeatIntervalMs, (error) => this.#onLoopError('heartbeat', error));
@@ -134,6 +158,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       runner: (name) => pool.runner(name),
       edgeFigures: () => fetchEdgeFigures(edge),
       cancels,
+      alerts,
     });
     const operatorConsole = createConsoleRoutes({
       tokens: config.opsTokens,
@@ -143,12 +168,13 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     });
     const server = await listen(createHttpApp(this, this.#logger, config.opsTokens, ops, operatorConsole), config.port, config.host).catch((error: unknown) => {
       cancels.close();
+      void alerts.close();
       redis.disconnect();
       edge.close();
       void tracing.close();
       throw new Error(`could not listen on ${config.host}:${config.port}`, { cause: error });
     });
-    this.#runtime = { redis, edge, pool, cancels, tracing, loops: [syncLoop, heartbeatLoop], server };
+    this.#runtime = { redis, edge, pool, alerts, watch, cancels, tracing, loops: [syncLoop, heartbeatLoop, watchLoop], server };
     this.#logger.info('bridge listening', {
       url: `http://${config.host}:${server.port}`,
       bridgeId: config.bridgeId,
@@ -157,6 +183,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     });
     await syncLoop.start();
     void heartbeatLoop.start();
+    void watchLoop.start();
   }
 
   async #close(): Promise<void> {
@@ -165,6 +192,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (!runtime) return;
     await Promise.all(runtime.loops.map((loop) => loop.stop()));
     await runtime.pool.close(this.config.shutdownGraceMs);
+    await withTimeout(runtime.watch.leave(), REDIS_QUIT_TIMEOUT_MS, 'leaving the heartbeat set').catch((error: unknown) =>
+      this.#logger.warn('could not leave the bridge heartbeat set; other bridges will report this one stale', { error }),
+    );
+    await runtime.alerts.close();
     runtime.cancels.close();
     runtime.edge.close();
     // After the workers: their last spans are sent before the exporter stops.
@@ -176,7 +207,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   async #heartbeat(edge: EdgeClient): Promise<void> {
     const { workers } = await this.status();
-    await edge.heartbeat({ bridgeId: this.config.bridgeId, startedAt: this.#startedAt.toISOString(), workers });
+    // Schedules stay out: the edge does not read them, and they would eat into its 64 KiB body limit.
+    const reported = workers.map(({ schedules: _schedules, ...worker }) => worker);
+    await edge.heartbeat({ bridgeId: this.config.bridgeId, startedAt: this.#startedAt.toISOString(), workers: reported });
   }
 
   #watchRedis(redis: RedisClient): void {

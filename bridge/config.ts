@@ -23,6 +23,11 @@ const NODE_ENVS = ['development', 'production', 'test'] as const;
 /** The edge answers at most a megabyte of a feature's answer; a larger limit could never apply. */
 const MAX_RESULT_MAX_BYTES = 1024 * 1024;
 const MAX_BRIDGE_ID_LENGTH = 256;
+/** Standard Webhooks secrets are `whsec_` + base64 of 24 to 64 random bytes. */
+const ALERT_SECRET_PREFIX = 'whsec_';
+const ALERT_SECRET_BYTES = { min: 24, max: 64 };
+/** ARCHITECTURE: a bridge with no heartbeat for 30 s is stale. */
+const DEFAULT_BRIDGE_STALE_AFTER_MS = 30_000;
 const HOUR_S = 60 * 60;
 const DAY_S = 24 * HOUR_S;
 
@@ -73,6 +78,10 @@ export interface BridgeConfig {
   opsTokens: OpsTokens;
   /** OpenTelemetry traces over OTLP/HTTP (standard OTEL_* variables); undefined = off, and the SDK is never loaded. */
   otel?: OtelConfig;
+  /** ALERT_SIGNING_SECRET (`whsec_…`): signs alert webhooks; without it no alert is sent. */
+  alertSigningSecret?: string;
+  /** BRIDGE_STALE_AFTER_MS: another bridge silent this long is reported as `bridge.stale`. */
+  bridgeStaleAfterMs: number;
 }
 
 export interface OtelConfig {
@@ -212,6 +221,21 @@ const readOpsTokens = (env: EnvReader): OpsTokens => {
   return { ...(read ? { read } : {}), ...(act ? { act } : {}) };
 };
 
+const readAlertSecret = (env: EnvReader): string | undefined => {
+  const secret = env.raw('ALERT_SIGNING_SECRET');
+  if (secret === undefined) return undefined;
+  const encoded = secret.startsWith(ALERT_SECRET_PREFIX) ? secret.slice(ALERT_SECRET_PREFIX.length) : '';
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ? Buffer.from(encoded, 'base64').length : 0;
+  if (bytes < ALERT_SECRET_BYTES.min || bytes > ALERT_SECRET_BYTES.max) {
+    env.problem(
+      `ALERT_SIGNING_SECRET must be a Standard Webhooks secret: '${ALERT_SECRET_PREFIX}' followed by base64 of ${ALERT_SECRET_BYTES.min}-${ALERT_SECRET_BYTES.max} random bytes ` +
+        `(e.g. ${ALERT_SECRET_PREFIX}$(openssl rand -base64 32))`,
+    );
+    return undefined;
+  }
+  return secret;
+};
+
 const readBridgeId = (env: EnvReader): string => {
   const id = env.raw('BRIDGE_ID') ?? `${hostname()}-${process.pid}`;
   if (id.length > MAX_BRIDGE_ID_LENGTH || !/^[\x21-\x7e]+$/.test(id)) {
@@ -269,6 +293,7 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     // BullMQ's scripts touch several keys of a queue at once; Redis Cluster runs them only when all share one slot.
     env.problem(`QUEUE_PREFIX must contain a Redis Cluster hash tag such as {qw} when REDIS_CLUSTER_NODES is set, so all of a queue's keys share one slot (got "${queuePrefix}")`);
   }
+  const alertSigningSecret = readAlertSecret(env);
   const workerConcurrency = env.raw('BRIDGE_WORKER_CONCURRENCY') === undefined ? undefined : env.int('BRIDGE_WORKER_CONCURRENCY', 1, 1, 1000);
 
   const config: BridgeConfig = {
@@ -291,6 +316,8 @@ export const loadConfig = (vars: Env): BridgeConfig => {
     failedRetention: readRetention(env, 'FAILED', 10_000, 14 * DAY_S),
     resultMaxBytes: env.int('RESULT_MAX_BYTES', DEFAULT_RESULT_MAX_BYTES, 0, MAX_RESULT_MAX_BYTES),
     opsTokens: readOpsTokens(env),
+    ...(alertSigningSecret === undefined ? {} : { alertSigningSecret }),
+    bridgeStaleAfterMs: env.int('BRIDGE_STALE_AFTER_MS', DEFAULT_BRIDGE_STALE_AFTER_MS, 1_000, DAY_S * 1_000),
   };
   const otel = readOtel(env);
   if (otel) config.otel = otel;

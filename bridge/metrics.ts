@@ -38,6 +38,7 @@ export class BridgeMetrics {
   readonly #depth: Gauge<'queue' | 'state'>;
   readonly #limit: Gauge<'queue'>;
   readonly #edgeInFlight: Gauge<'queue'>;
+  readonly #alertDeliveries: Counter<'type' | 'result'>;
   /** Queues whose counters and histograms exist from 0, so rate() and increase() see their first job. */
   readonly #known = new Set<string>();
 
@@ -70,6 +71,17 @@ export class BridgeMetrics {
     this.#depth = new Gauge({ name: 'queue_worker_queue_jobs', help: 'Jobs in Redis by state (completed and failed as far as retention keeps them)', labelNames: ['queue', 'state'], registers });
     this.#limit = new Gauge({ name: 'queue_worker_queue_concurrency_limit', help: 'The registration\'s global concurrency', labelNames: ['queue'], registers });
     this.#edgeInFlight = new Gauge({ name: 'queue_worker_edge_in_flight', help: 'Feature calls the edge holds slots for', labelNames: ['queue'], registers });
+    this.#alertDeliveries = new Counter({
+      name: 'queue_worker_alert_deliveries_total',
+      help: 'Alert webhook delivery tries by event type and result (delivered, retrying, gave_up)',
+      labelNames: ['type', 'result'],
+      registers,
+    });
+  }
+
+  /** One alert delivery try. */
+  recordAlertDelivery(type: string, result: string): void {
+    this.#alertDeliveries.inc({ type, result });
   }
 
   get contentType(): string {

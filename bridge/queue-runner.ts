@@ -3,7 +3,8 @@
 // apply one at a time, in order, without blocking the caller (a pause waits for in-flight jobs).
 
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
-import type { BridgeWorkerStatus, JobCounts, Registration } from '../src/protocol.ts';
+import type { BridgeWorkerStatus, JobCounts, Registration, ScheduleStatus } from '../src/protocol.ts';
+import type { AlertOutbox } from './alerts/outbox.ts';
 import type { BridgeConfig, Retention } from './config.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { BridgeEmitter, WorkerStopReason } from './events.ts';
@@ -15,6 +16,8 @@ import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError, type RedisClient } from './redis.ts';
 import { registrationBackoff } from './retry-policy.ts';
 import { jobTraceId, type BridgeTracing } from './tracing/tracing.ts';
+import { reconcileSchedules, scheduleStatuses } from './schedules.ts';
+import { withTimeout } from './with-timeout.ts';
 
 // No real rate limit: a limiter must be configured for BullMQ to honour a queue's manual hold-off
 // (Queue.rateLimit) when fetching, and this one's count can never be reached otherwise.
@@ -23,6 +26,9 @@ const HOLD_OFF_LIMITER = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 };
 // job's fault, so it is taken over again (BullMQ's default of 1 would fail a payment on its second
 // crash). Bounded only so that a job that itself crashes every bridge ends in the failed set.
 const MAX_STALLED_COUNT = 20;
+/** Schedules that could not be written (Redis down) are tried again after this long. */
+const SCHEDULES_RETRY_MS = 5_000;
+const SCHEDULES_CLOSE_TIMEOUT_MS = 2_000;
 
 export type RunnerConfig = Pick<
   BridgeConfig,
@@ -37,6 +43,7 @@ export interface RunnerContext {
   events: BridgeEmitter;
   metrics: BridgeMetrics;
   tracing: BridgeTracing;
+  alerts: AlertOutbox;
   logger: Logger;
 }
 
@@ -53,6 +60,11 @@ export class QueueRunner {
   #worker?: Worker;
   #changes: Promise<void> = Promise.resolve();
   #closing?: Promise<void>;
+  /** Schedule writes, in order, apart from #changes: a worker never waits for Redis to take them. */
+  #scheduleChanges: Promise<void> = Promise.resolve();
+  /** The schedules last written to Redis (JSON), so an unchanged list costs no Redis call. */
+  #appliedSchedules?: string;
+  #schedulesRetry?: NodeJS.Timeout;
 
   constructor(registration: Registration, context: RunnerContext) {
     this.name = registration.name;
@@ -93,6 +105,11 @@ export class QueueRunner {
     return { queue: this.name, running: this.#worker !== undefined, concurrency: this.#concurrency() };
   }
 
+  /** The registration's schedules with their next run. */
+  schedules(): Promise<ScheduleStatus[]> {
+    return scheduleStatuses(this.#queue, this.#registration.schedules ?? []);
+  }
+
   async counts(): Promise<JobCounts> {
     const counts = await this.#queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
     return {
@@ -107,8 +124,15 @@ export class QueueRunner {
   /** Stops taking jobs, lets in-flight ones finish, releases the queue. Idempotent. */
   close(reason: WorkerStopReason): Promise<void> {
     this.#closing ??= (async () => {
+      clearTimeout(this.#schedulesRetry);
       this.#changes = this.#changes.then(() => this.#stopWorker(reason));
       await this.#changes;
+      // Only a deleted registration drops its schedules; a bridge shutting down leaves them to the
+      // others. Bounded: with Redis away, a schedule write would otherwise hold the shutdown forever.
+      const schedules = this.#scheduleChanges.then(() => (reason === 'removed' ? this.#removeSchedules() : undefined));
+      await withTimeout(schedules, SCHEDULES_CLOSE_TIMEOUT_MS, 'schedule writes').catch((error: unknown) =>
+        this.#logger.warn('gave up waiting for schedule writes while closing', { error }),
+      );
       await this.#queue.close();
     })();
     return this.#closing;
@@ -129,6 +153,8 @@ export class QueueRunner {
   }
 
   async #apply(): Promise<void> {
+    // Paused or not: a paused queue's schedules still produce jobs, which wait for it.
+    this.#scheduleChanges = this.#scheduleChanges.then(() => this.#syncSchedules());
     if (this.#registration.paused) return this.#stopWorker('paused');
     const concurrency = this.#concurrency();
     if (!this.#worker) return this.#startWorker(concurrency);
@@ -186,6 +212,29 @@ export class QueueRunner {
     this.#context.events.emit('worker:stopped', { queue: this.name, reason });
   }
 
+  async #syncSchedules(): Promise<void> {
+    const schedules = this.#registration.schedules ?? [];
+    const wanted = JSON.stringify(schedules);
+    if (wanted === this.#appliedSchedules) return;
+    try {
+      const { upserted, removed } = await reconcileSchedules(this.#queue, schedules);
+      this.#appliedSchedules = wanted;
+      if (upserted.length + removed.length > 0) this.#logger.info('schedules applied', { upserted, removed });
+    } catch (error) {
+      this.#logger.warn('could not apply the schedules; trying again', { retryInMs: SCHEDULES_RETRY_MS, error });
+      clearTimeout(this.#schedulesRetry);
+      this.#schedulesRetry = setTimeout(() => this.#enqueueChange(), SCHEDULES_RETRY_MS).unref();
+    }
+  }
+
+  async #removeSchedules(): Promise<void> {
+    try {
+      await reconcileSchedules(this.#queue, []);
+    } catch (error) {
+      this.#logger.warn('could not remove the schedules of a deleted registration', { error });
+    }
+  }
+
   async #holdOff(ms: number): Promise<void> {
     try {
       await this.#queue.rateLimit(ms);
@@ -198,8 +247,31 @@ export class QueueRunner {
     if (!job) return;
     const fields = { jobId: job.id, traceId: jobTraceId(job), attemptsMade: job.attemptsMade, attempts: job.opts.attempts, error: error.message };
     // finishedOn is only set when BullMQ moved the job to the failed set (the dead-letter queue).
-    if (job.finishedOn) this.#logger.warn('job failed for good; kept in the failed set', fields);
-    else this.#logger.info('job attempt failed; will retry', fields);
+    if (!job.finishedOn) return this.#logger.info('job attempt failed; will retry', fields);
+    this.#logger.warn('job failed for good; kept in the failed set', fields);
+    this.#alertFailed(job, error);
+  }
+
+  #alertFailed(job: Job, error: Error): void {
+    const alerts = this.#registration.alerts;
+    if (!alerts?.on.includes('job.failed') || job.id === undefined) return;
+    this.#context.alerts.send({
+      type: 'job.failed',
+      queue: this.name,
+      url: alerts.url,
+      data: {
+        jobId: job.id,
+        name: job.name,
+        reason: error.message,
+        attemptsMade: job.attemptsMade,
+        attempts: job.opts.attempts ?? this.#registration.retry.attempts,
+        failedAt: new Date(job.finishedOn!).toISOString(),
+        // Where an operator sees (and can retry) the job on any bridge: GET /ops/queues/:name/jobs/:id.
+        opsPath: `/ops/queues/${this.name}/jobs/${encodeURIComponent(job.id)}`,
+      },
+      // A job retried by an operator and failing again is a new episode: it finishes at another time.
+      episode: `job.failed:${this.name}:${job.id}:${job.finishedOn}`,
+    });
   }
 
   #onError(error: Error): void {

@@ -9,7 +9,7 @@ import type { EdgeClient } from './edge-client.ts';
 import type { Logger } from './logger.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
-const REGISTRATION_FIELDS = ['endpoint', 'path', 'concurrency', 'timeoutMs', 'paused'] as const;
+const REGISTRATION_FIELDS = ['endpoint', 'path', 'concurrency', 'timeoutMs', 'paused', 'schedules', 'alerts'] as const;
 const RETRY_FIELDS = ['attempts'] as const;
 const BACKOFF_FIELDS = ['type', 'delayMs', 'maxDelayMs', 'jitter'] as const;
 

@@ -155,3 +155,27 @@ export const PurgedSchema = z.object({ removed: z.int() }).meta({ id: 'Purged' }
 export type AttemptEntry = z.output<typeof AttemptEntrySchema>;
 export type JobSummary = z.output<typeof JobSummarySchema>;
 export type JobDetail = z.output<typeof JobDetailSchema>;
+
+export const AlertDeliverySchema = z
+  .object({
+    messageId: z.string().meta({ description: 'The webhook-id: the same on every try of one alert.' }),
+    type: z.enum(['job.failed', 'queue.backlog', 'bridge.stale']),
+    queue: z.string(),
+    target: z.string().meta({ description: "The receiver's origin only (its path may hold a token)." }),
+    attempt: z.int(),
+    at: z.string(),
+    result: z.enum(['delivered', 'retrying', 'gave_up']),
+    status: z.int().optional(),
+    error: z.string().optional(),
+    durationMs: z.number(),
+    bridgeId: z.string(),
+  })
+  .meta({ id: 'AlertDelivery' });
+
+export const AlertsOverviewSchema = z
+  .object({
+    signing: z.boolean().meta({ description: 'ALERT_SIGNING_SECRET is set; without it no alert is sent.' }),
+    pending: z.object({ waiting: z.int(), active: z.int(), retrying: z.int(), gaveUp: z.int() }),
+    deliveries: z.array(AlertDeliverySchema).meta({ description: 'The most recent delivery tries, newest first.' }),
+  })
+  .meta({ id: 'AlertsOverview' });

@@ -60,6 +60,36 @@ export interface RetryPolicy {
   backoff: BackoffPolicy;
 }
 
+/**
+ * Any JSON value, typed loosely: Durable Object RPC types refuse `unknown`, and a recursive JSON
+ * type is too deep for them.
+ */
+export type JsonValue = object | string | number | boolean | null;
+
+/** A repeating job of a queue, run once per tick platform-wide (a BullMQ job scheduler). Exactly one of `cron`, `everyMs`. */
+export interface Schedule {
+  id: string;
+  /** 5 fields, or 6 with seconds first; in `tz` (IANA) when given, else UTC. */
+  cron?: string;
+  tz?: string;
+  /** At least 1000. */
+  everyMs?: number;
+  data: JsonValue;
+  /** The jobs' name; the schedule id when absent. */
+  name?: string;
+}
+
+export const ALERT_EVENTS = ['job.failed', 'queue.backlog', 'bridge.stale'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+/** Where a queue's Standard Webhooks alerts go, and which. */
+export interface AlertSettings {
+  url: string;
+  on: AlertEvent[];
+  /** `queue.backlog` fires when more than this many jobs wait. */
+  backlogOver?: number;
+}
+
 export interface Registration {
   name: string;
   endpoint: string;
@@ -68,13 +98,17 @@ export interface Registration {
   timeoutMs: number;
   retry: RetryPolicy;
   paused: boolean;
+  schedules?: Schedule[];
+  alerts?: AlertSettings;
   version: number;
   updatedAt: string;
 }
 
 /** What an admin may send: everything but `name` (from the URL), `version` and `updatedAt` (ours). */
-export type RegistrationInput = Partial<Omit<Registration, 'name' | 'version' | 'updatedAt' | 'retry'>> & {
+export type RegistrationInput = Partial<Omit<Registration, 'name' | 'version' | 'updatedAt' | 'retry' | 'alerts'>> & {
   retry?: Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<BackoffPolicy> };
+  /** `null` removes the queue's alerts. */
+  alerts?: AlertSettings | null;
 };
 
 export interface RegistrationDefaults {
@@ -156,11 +190,22 @@ export interface JobCounts {
   completed: number;
 }
 
+/** A registration schedule as this bridge sees its BullMQ job scheduler. */
+export interface ScheduleStatus {
+  id: string;
+  cron?: string;
+  tz?: string;
+  everyMs?: number;
+  /** When the next job is due (ISO); null while none is scheduled. */
+  nextRunAt: string | null;
+}
+
 export interface BridgeWorkerStatus {
   queue: string;
   running: boolean;
   concurrency: number;
   counts?: JobCounts;
+  schedules?: ScheduleStatus[];
 }
 
 export interface HeartbeatRequest {

@@ -1,18 +1,18 @@
 // Validation and defaults for registrations, one error per bad field: the body by its schema
 // (src/schema/registration.ts), then the rules that need the URL or the edge's config. Shared by
-// the edge (admin route) and anyone who wants to check a registration before sending it.
+// the edge (admin route) and anyone who wants to check a registration before sending it. The
+// flow-control fields (schedules, alerts) are checked and merged by flow-fields.ts.
 
 import { checkEndpoint, type EndpointPolicyOptions } from './endpoint-policy.ts';
+import { FieldChecker, isValidQueueName, queueNameError, type ValidationResult } from './field-checker.ts';
+import { checkFlowFields, mergeFlowFields } from './flow-fields.ts';
 import { isPlainObject } from './json.ts';
-import { checkWith, type ValidationResult } from './schema/field-errors.ts';
+import { checkWith } from './schema/field-errors.ts';
 import { BACKOFF_TYPES, RegistrationPatchSchema, RegistrationPutSchema } from './schema/registration.ts';
-import { queueNameMessage } from './schema/rules.ts';
 import {
   DEFAULT_FEATURE_PATH,
   LIMITS,
-  QUEUE_NAME_PATTERN,
   type BackoffType,
-  type FieldError,
   type Registration,
   type RegistrationDefaults,
   type RegistrationInput,
@@ -27,11 +27,7 @@ export { BACKOFF_TYPES };
 /** A registration without the fields the edge stamps on write. */
 export type RegistrationSpec = Omit<Registration, 'version' | 'updatedAt'>;
 
-export type { ValidationResult };
-
-export const isValidQueueName = (name: unknown): name is string => typeof name === 'string' && QUEUE_NAME_PATTERN.test(name);
-
-export const queueNameError = (field = 'name'): FieldError => ({ field, message: queueNameMessage });
+export { FieldChecker, isValidQueueName, queueNameError, type ValidationResult };
 
 /** The spec a brand-new queue gets for every field its creator leaves out. */
 export const defaultSpec = (name: string, defaults: RegistrationDefaults): RegistrationSpec => ({
@@ -51,34 +47,6 @@ export const defaultSpec = (name: string, defaults: RegistrationDefaults): Regis
   },
   paused: false,
 });
-
-/** Collects one error per bad field while reading an untrusted object. */
-export class FieldChecker {
-  readonly errors: FieldError[] = [];
-
-  fail(field: string, message: string): undefined {
-    this.errors.push({ field, message });
-    return undefined;
-  }
-
-  unknownFields(object: Record<string, unknown>, allowed: Set<string>, prefix: string): void {
-    for (const key of Object.keys(object)) {
-      if (!allowed.has(key)) this.fail(`${prefix}${key}`, 'is not a known field');
-    }
-  }
-
-  integer(value: unknown, field: string, { min, max }: { min: number; max: number }): number | undefined {
-    if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(field, 'must be an integer');
-    if (value < min || value > max) return this.fail(field, `must be between ${min} and ${max}`);
-    return value;
-  }
-
-  number(value: unknown, field: string, { min, max }: { min: number; max: number }): number | undefined {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(field, 'must be a number');
-    if (value < min || value > max) return this.fail(field, `must be between ${min} and ${max}`);
-    return value;
-  }
-}
 
 export interface RegistrationInputOptions {
   /** PUT, or a queue without an endpoint yet: the body must name one. */
@@ -106,9 +74,11 @@ export const checkRegistrationInput = (
   }
   const policy = endpoints && isPlainObject(input) && typeof input.endpoint === 'string' && !named('endpoint') ? checkEndpoint(input.endpoint, endpoints) : undefined;
   if (policy && !policy.ok) errors.push({ field: 'endpoint', message: policy.message });
+  const flow = isPlainObject(input) ? checkFlowFields(input, endpoints) : { errors: [], value: {} };
+  errors.push(...flow.errors);
   if (!checked.ok || errors.length > 0) return { ok: false, errors };
-  const { name: _name, version: _version, updatedAt: _updatedAt, ...fields } = checked.value;
-  return { ok: true, value: fields };
+  const { name: _name, version: _version, updatedAt: _updatedAt, schedules: _schedules, alerts: _alerts, ...fields } = checked.value;
+  return { ok: true, value: { ...fields, ...flow.value } };
 };
 
 /**
@@ -116,7 +86,8 @@ export const checkRegistrationInput = (
  * Nested `retry`/`retry.backoff` merge field by field; then the rules that need the merged result.
  */
 export const mergeRegistration = (name: string, input: RegistrationInput, base: RegistrationSpec): ValidationResult<RegistrationSpec> => {
-  const spec: RegistrationSpec = structuredClone(base);
+  const { schedules: _schedules, alerts: _alerts, ...rest } = structuredClone(base);
+  const spec: RegistrationSpec = { ...rest, ...mergeFlowFields(input, base) };
   spec.name = name;
   spec.endpoint = input.endpoint ?? spec.endpoint;
   spec.path = input.path ?? spec.path;

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import * as z from 'zod';
 import { anyOf, errorAnswers, jsonAnswer, jsonBody } from '../../src/openapi/responses.ts';
 import {
+  AlertsOverviewSchema,
   CancelledSchema,
   JobDetailSchema,
   JobListQuerySchema,
@@ -20,6 +21,7 @@ import {
 } from '../../src/ops-protocol.ts';
 import { isValidQueueName, queueNameError } from '../../src/registration.ts';
 import { queueName } from '../../src/schema/rules.ts';
+import type { AlertOutbox } from '../alerts/outbox.ts';
 import type { OpsTokens } from '../config.ts';
 import type { QueueRunner } from '../queue-runner.ts';
 import { requireOps } from './auth.ts';
@@ -41,6 +43,7 @@ export interface OpsContext {
   runner: (name: string) => QueueRunner | undefined;
   edgeFigures: () => Promise<EdgeFigures>;
   cancels: CancelBus;
+  alerts: AlertOutbox;
 }
 
 const read = { tags: ['ops'], security: anyOf('opsRead', 'ops') };
@@ -109,7 +112,16 @@ export const OPS_ROUTES: RouteConfig[] = [
     request: { params: queue, body: jsonBody(PurgeSchema) },
     responses: { 200: jsonAnswer(PurgedSchema, 'How many were removed.'), ...errorAnswers(401, 403, 404, 503) },
   },
+  {
+    method: 'get',
+    path: '/alerts',
+    ...read,
+    summary: 'Alert webhooks: whether they are signed, how many wait, and the most recent delivery tries with their status',
+    responses: { 200: jsonAnswer(AlertsOverviewSchema, 'The alert deliveries.'), ...errorAnswers(401, 503) },
+  },
 ];
+/** How many recent alert delivery tries GET /ops/alerts shows. */
+const RECENT_ALERT_DELIVERIES = 100;
 
 export const createOpsRoutes = (ops: OpsContext): Hono => {
   const readScope = requireOps(ops.tokens, 'read');
@@ -132,6 +144,10 @@ export const createOpsRoutes = (ops: OpsContext): Hono => {
   };
 
   return new Hono()
+    .get('/alerts', readScope, async (c) => {
+      const [pending, deliveries] = await Promise.all([ops.alerts.pending(), ops.alerts.recent(RECENT_ALERT_DELIVERIES)]);
+      return c.json({ signing: ops.alerts.enabled, pending, deliveries });
+    })
     .get('/queues', readScope, async (c) => c.json(await queuesOverview(ops.runners(), ops.edgeFigures())))
     .get('/queues/:name/jobs', readScope, async (c) => {
       const runner = runnerOf(c);

@@ -6,7 +6,7 @@
 
 import { Queue, type Telemetry } from 'bullmq';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { isValidQueueName, queueNameError } from '../registration.ts';
+import { isValidQueueName, queueNameError } from '../field-checker.ts';
 import { serialiseJobData } from '../jobs/job-data.ts';
 import { jobNameError, parseJobOptions, resolveJobOptions, withTraceparent, type AddJobOptions, type ResolvedJobOptions } from '../jobs/job-options.ts';
 import { isTraceparent, startTraceparent, traceMetadata } from '../tracing/traceparent.ts';

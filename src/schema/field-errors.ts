@@ -4,7 +4,9 @@
 import type { z } from 'zod';
 import type { FieldError } from '../protocol.ts';
 
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+import type { ValidationResult } from '../field-checker.ts';
+
+export type { ValidationResult };
 
 const UNKNOWN_FIELD = 'is not a known field';
 

@@ -4,7 +4,7 @@
 
 import * as z from 'zod';
 import { checkEndpointShape, checkPath, type EndpointCheck } from '../endpoint-policy.ts';
-import { DEFAULT_FEATURE_PATH, LIMITS } from '../protocol.ts';
+import { ALERT_EVENTS, DEFAULT_FEATURE_PATH, LIMITS } from '../protocol.ts';
 import { integerIn, numberIn, oneOf, queueName, requiredOr, strictObject } from './rules.ts';
 
 export const BACKOFF_TYPES = ['exponential', 'fixed'] as const;
@@ -54,6 +54,26 @@ const retryInput = strictObject({
   backoff: backoffInput.optional(),
 });
 
+// The flow-control fields' shapes, for the document; their rules (cron and time zone parsed as the
+// bridge's schedulers will, the alert URL under the endpoint policy) are src/flow-fields.ts's.
+const ScheduleSchema = z
+  .object({
+    id: z.string().meta({ description: 'Unique in the registration: letters, digits, `_ . -`, up to 64.' }),
+    cron: z.string().optional().meta({ description: '5 fields, or 6 with seconds first; in `tz` when given, else UTC. One of `cron` or `everyMs`.' }),
+    tz: z.string().optional().meta({ description: 'IANA time zone of `cron`.' }),
+    everyMs: z.int().min(1000).optional(),
+    data: z.unknown(),
+    name: z.string().optional().meta({ description: "The jobs' name; the schedule id when absent." }),
+  })
+  .meta({ id: 'Schedule', description: 'A repeating job (a BullMQ job scheduler), run once per tick however many bridges run.' });
+const AlertsSchema = z
+  .object({
+    url: z.string().meta({ description: 'Receives Standard Webhooks-signed POSTs (key ALERT_SIGNING_SECRET).' }),
+    on: z.array(z.enum(ALERT_EVENTS)),
+    backlogOver: z.int().min(0).optional().meta({ description: 'Required with `queue.backlog`: fires when more jobs than this wait, once until it recovers.' }),
+  })
+  .meta({ id: 'Alerts' });
+
 const inputShape = {
   name: z.string({ error: 'must equal the queue name in the URL when given' }).optional().meta({ description: 'When given, must equal the queue name in the URL.' }),
   endpoint: endpointSchema.optional(),
@@ -62,6 +82,8 @@ const inputShape = {
   timeoutMs: integerIn(LIMITS.timeoutMs).optional().meta({ description: 'The feature call is aborted after this long.' }),
   retry: retryInput.optional(),
   paused: z.boolean({ error: 'must be true or false' }).optional(),
+  schedules: z.unknown().optional().meta({ description: 'Up to 20 `Schedule`s; `[]` removes them all.' }),
+  alerts: z.unknown().optional().meta({ description: '`Alerts`, or `null` to remove them.' }),
   // A registration read from GET can be sent back as it is: these two are the edge's and ignored.
   version: z.unknown().optional().meta({ description: "Ignored (the edge's own); a GET's answer can be sent back unchanged." }),
   updatedAt: z.unknown().optional().meta({ description: "Ignored (the edge's own)." }),
@@ -95,6 +117,8 @@ export const RegistrationSchema = z
       backoff: z.object({ type: z.enum(BACKOFF_TYPES), delayMs: z.int(), maxDelayMs: z.int(), jitter: z.number() }),
     }),
     paused: z.boolean(),
+    schedules: z.array(ScheduleSchema).optional(),
+    alerts: AlertsSchema.optional(),
     version: z.int().meta({ description: 'Bumped on every write; the ETag.' }),
     updatedAt: z.string().meta({ description: 'ISO time of the last write.' }),
   })

@@ -27,7 +27,8 @@ export const numberIn = (range: Range) =>
 export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: requiredOr(`must be one of ${values.join(', ')}`) });
 
-export const queueNameMessage = `must match ${QUEUE_NAME_PATTERN.source} (lowercase letters, digits, '-' and '_', at most 63 characters)`;
+export { QUEUE_NAME_MESSAGE as queueNameMessage } from '../field-checker.ts';
+import { QUEUE_NAME_MESSAGE as queueNameMessage } from '../field-checker.ts';
 
 export const queueName = z
   .string({ error: queueNameMessage })

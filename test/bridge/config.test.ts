@@ -56,6 +56,18 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toContain('short-secret');
   });
 
+  it('takes a Standard Webhooks ALERT_SIGNING_SECRET, and names a short or malformed one without showing it', () => {
+    const good = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(loadConfig({ ...REQUIRED, ALERT_SIGNING_SECRET: good })).toMatchObject({ alertSigningSecret: good, bridgeStaleAfterMs: 30_000 });
+    expect(loadConfig(REQUIRED).alertSigningSecret).toBeUndefined();
+    for (const bad of [`whsec_${Buffer.alloc(8, 7).toString('base64')}`, 'a-plain-password-of-some-length', 'whsec_not base64!']) {
+      const problems = problemsOf({ ...REQUIRED, ALERT_SIGNING_SECRET: bad });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^ALERT_SIGNING_SECRET must be a Standard Webhooks secret: 'whsec_' followed by base64 of 24-64 random bytes/);
+      expect(problems[0]).not.toContain(bad);
+    }
+  });
+
   it('rejects an EDGE_URL that is not http(s)', () => {
     expect(problemsOf({ ...REQUIRED, EDGE_URL: 'ftp://edge' })).toEqual(['EDGE_URL must use http:// or https:// (got "ftp://edge")']);
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createConsoleRoutes } from '../../bridge/console/routes.ts';
 import { createHttpApp, type HttpAppSource } from '../../bridge/http-app.ts';
 import { createLogger } from '../../bridge/logger.ts';
+import type { AlertOutbox } from '../../bridge/alerts/outbox.ts';
 import type { CancelBus } from '../../bridge/ops/cancel-bus.ts';
 import { ValidationError } from '../../bridge/ops/errors.ts';
 import { parseJobListQuery, parsePurge, parseRedrive } from '../../bridge/ops/ops-input.ts';
@@ -22,7 +23,7 @@ const unused = (): never => {
 /** The bridge's real HTTP app over no queues: enough to read its document and its route table. */
 const bridgeApp = () => {
   const source: HttpAppSource = { health: unused, status: unused, metrics: unused };
-  const ops = createOpsRoutes({ tokens: TOKENS, runners: () => [], runner: () => undefined, edgeFigures: noEdge, cancels: {} as CancelBus });
+  const ops = createOpsRoutes({ tokens: TOKENS, runners: () => [], runner: () => undefined, edgeFigures: noEdge, cancels: {} as CancelBus, alerts: {} as AlertOutbox });
   const operatorConsole = createConsoleRoutes({ tokens: TOKENS, runners: () => [], edgeFigures: noEdge, setPaused: unused });
   return createHttpApp(source, createLogger({ level: 'error', format: 'json' }), TOKENS, ops, operatorConsole);
 };

@@ -16,6 +16,7 @@ import { freePort } from '../support/redis.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { TestStack } from '../support/stack.ts';
 import { teardown } from '../support/teardown.ts';
+import { nextUtc } from '../support/utc-clock.ts';
 import { waitFor } from '../support/wait.ts';
 
 let stack: TestStack;
@@ -83,6 +84,22 @@ describe('status', () => {
     expect(table.stdout).toMatch(new RegExp(`^edge\\s+${stack.edge.url}\\s+ok$`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^bridge\\s+${bridge.url}\\s+ok$`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^${name}\\s+false\\s+0/3\\s+running\\s+0\\s+0\\s+0\\s+0`, 'm'));
+  });
+
+  it("shows the soonest run of a queue's schedules", async () => {
+    // 09:30 in India (UTC+5:30, no daylight saving) is 04:00 UTC.
+    const now = Date.now();
+    const name = await stack.register('cli-sched', { schedules: [{ id: 'daily', cron: '30 9 * * *', tz: 'Asia/Kolkata', data: {} }] });
+    const expected = new Date(nextUtc(now, 4, 0)).toISOString();
+    const table = await waitFor(
+      async () => {
+        const run = await cli('status');
+        return run.stdout.includes(expected) ? run.stdout : undefined;
+      },
+      { what: 'the next run in the status table', timeoutMs: 20_000 },
+    );
+    expect(table).toMatch(/NEXT RUN/);
+    expect(table).toMatch(new RegExp(`^${name}\\s.*${expected.replace(/\./g, '\\.')}`, 'm'));
   });
 
   it('exits 3 with one line when the bridge cannot be reached, still showing the edge', async () => {

@@ -42,6 +42,22 @@ const idLike = (good: fc.Arbitrary<string>): fc.Arbitrary<unknown> =>
 
 export const goodJobId: fc.Arbitrary<string> = fc.oneof(fc.uuid(), fc.nat().map((n) => `job-${n}`));
 
+/** Schedules near the real shape: good and bad cron expressions, zones and intervals. */
+const scheduleShape = shape({
+  id: field(fc.constantFrom('nightly', 'every-5s', 'a:b', '', 'x'.repeat(70))),
+  cron: field(fc.constantFrom('0 3 * * *', '*/5 * * * * *', '61 * * * *', '* * * * * * *', '@daily', '0 0 30 2 *', '')),
+  tz: field(fc.constantFrom('Europe/Berlin', 'Asia/Kolkata', 'UTC', 'Mars/Olympus', '')),
+  everyMs: field(fc.integer({ min: -1, max: 5_000 })),
+  data: field(fc.jsonValue({ maxDepth: 3 })),
+  name: field(fc.string({ maxLength: 10 })),
+});
+
+const alertsShape = shape({
+  url: field(fc.constantFrom(...GOOD_ENDPOINTS, ...ALWAYS_FORBIDDEN_ENDPOINTS, 'ftp://x')),
+  on: field(fc.subarray(['job.failed', 'queue.backlog', 'bridge.stale', 'job.exploded'])),
+  backlogOver: field(fc.integer({ min: -1, max: 2_000 })),
+});
+
 export const registrationBody = (maxStringBytes = 80 * 1024): fc.Arbitrary<Record<string, unknown>> =>
   shape({
     endpoint: field(fc.constantFrom(...GOOD_ENDPOINTS, ...ALWAYS_FORBIDDEN_ENDPOINTS, ...PRIVATE_ENDPOINTS, 'ftp://x', 'http://user:pw@host', 'http://h/?q=1', 'not a url'), maxStringBytes),
@@ -63,6 +79,8 @@ export const registrationBody = (maxStringBytes = 80 * 1024): fc.Arbitrary<Recor
       maxStringBytes,
     ),
     paused: field(fc.boolean()),
+    schedules: field(fc.array(scheduleShape, { maxLength: 3 }), maxStringBytes),
+    alerts: field(fc.oneof(fc.constant(null), alertsShape), maxStringBytes),
     name: field(fc.string({ maxLength: 10 })),
     version: field(fc.nat()),
     updatedAt: field(fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),

@@ -2,6 +2,7 @@
 // field. The file states the fields it manages; a field it leaves out is left as the edge has it
 // (applied as a PATCH), so a seed entry with only concurrency and timeout keeps the retry policy.
 
+import { isPlainObject } from '../../json.ts';
 import type { Registration } from '../../protocol.ts';
 import { flatten } from '../output.ts';
 import type { DesiredRegistration } from './registration-file.ts';
@@ -26,10 +27,14 @@ export type WriteChange = Extract<Change, { action: 'create' | 'update' | 'delet
 
 export const isWrite = (change: Change): change is WriteChange => change.action === 'create' || change.action === 'update' || change.action === 'delete';
 
+/** JSON with every object's keys sorted, so lists (`schedules`, `alerts.on`) compare by content. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_key, item: unknown) => (isPlainObject(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1))) : item));
+
 const fieldChanges = (entry: DesiredRegistration, current?: Registration): FieldChange[] => {
   const currentFields = new Map(current ? flatten(current as unknown as Record<string, unknown>) : []);
   return flatten(entry.input as Record<string, unknown>)
-    .filter(([field, to]) => !current || currentFields.get(field) !== to)
+    .filter(([field, to]) => !current || canonical(currentFields.get(field)) !== canonical(to))
     .map(([field, to]) => (current ? { field, from: currentFields.get(field), to } : { field, to }));
 };
 

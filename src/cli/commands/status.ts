@@ -43,6 +43,13 @@ const probe = async (tier: TierClient, statusClient: TierClient): Promise<TierRe
   }
 };
 
+/** The soonest run of the queue's schedules, as the bridge read it from Redis. */
+const nextRun = (worker: BridgeWorkerStatus | undefined): string | undefined =>
+  worker?.schedules
+    ?.map((schedule) => schedule.nextRunAt)
+    .filter((at): at is string => at !== null)
+    .sort()[0];
+
 const tierState = (report: TierReport): string => (report.reachable ? (report.health?.status ?? 'unknown') : 'unreachable');
 
 const queueRows = (edge: TierReport, bridge: TierReport) => {
@@ -55,7 +62,7 @@ const queueRows = (edge: TierReport, bridge: TierReport) => {
 export const registerStatus = (program: Command): void => {
   program
     .command('status')
-    .description('both tiers at a glance: health, and per queue in flight / limit, depth, latency, last error')
+    .description('both tiers at a glance: health, and per queue in flight / limit, depth, next scheduled run, latency, last error')
     .action(async (_options, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
       const [edge, bridge] = await Promise.all([probe(edgePublic(options), edgeAdmin(options)), probe(bridgePublic(options), bridgePublic(options))]);
@@ -82,6 +89,7 @@ export const registerStatus = (program: Command): void => {
             { header: 'ACTIVE', value: (row) => row.bridge?.counts?.active ?? row.edge?.depth?.active },
             { header: 'DELAYED', value: (row) => row.bridge?.counts?.delayed ?? row.edge?.depth?.delayed },
             { header: 'FAILED', value: (row) => row.bridge?.counts?.failed ?? row.edge?.depth?.failed },
+            { header: 'NEXT RUN', value: (row) => nextRun(row.bridge) },
             { header: 'P95 MS', value: (row) => row.edge?.latencyMs.p95 },
             { header: 'LAST ERROR', value: (row) => row.edge?.lastError?.message },
           ],

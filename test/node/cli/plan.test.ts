@@ -1,0 +1,37 @@
+// `queues apply` planning with the list-valued fields: an unchanged list is unchanged whatever the
+// key order in its entries, so re-applying a file is a no-op; a changed one is an update.
+
+import { describe, expect, it } from 'vitest';
+import { planApply } from '../../../src/cli/apply/plan.ts';
+import type { Registration } from '../../../src/protocol.ts';
+
+const atEdge: Registration = {
+  name: 'reports',
+  endpoint: 'http://reports-api:3020',
+  path: '/internal/process-job',
+  concurrency: 2,
+  timeoutMs: 30_000,
+  retry: { attempts: 3, backoff: { type: 'exponential', delayMs: 1_000, maxDelayMs: 300_000, jitter: 0.2 } },
+  paused: false,
+  schedules: [{ id: 'nightly', cron: '0 3 * * *', tz: 'Europe/Berlin', data: { kind: 'daily' } }],
+  alerts: { url: 'https://hooks.example.com/q', on: ['job.failed', 'queue.backlog'], backlogOver: 100 },
+  version: 4,
+  updatedAt: '2026-11-28T12:00:00.000Z',
+};
+
+describe('planApply with schedules and alerts', () => {
+  it('the same lists, keys in another order, are unchanged', () => {
+    const input = {
+      schedules: [{ data: { kind: 'daily' }, tz: 'Europe/Berlin', cron: '0 3 * * *', id: 'nightly' }],
+      alerts: { on: ['job.failed' as const, 'queue.backlog' as const], backlogOver: 100, url: 'https://hooks.example.com/q' },
+    };
+    expect(planApply([{ name: 'reports', input }], [atEdge], { prune: false })).toEqual([{ action: 'unchanged', name: 'reports' }]);
+  });
+
+  it('a changed schedule or event list is an update naming the field', () => {
+    const input = { schedules: [{ id: 'nightly', cron: '0 4 * * *', tz: 'Europe/Berlin', data: { kind: 'daily' } }], alerts: { ...atEdge.alerts!, on: ['job.failed' as const] } };
+    const [change] = planApply([{ name: 'reports', input }], [atEdge], { prune: false });
+    expect(change.action).toBe('update');
+    expect(change.action === 'update' && change.fields.map((f) => f.field)).toEqual(['schedules', 'alerts.on']);
+  });
+});
