@@ -8,9 +8,9 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { HttpServer } from '../bridge/http-server.ts';
 import { queueKey } from '../src/feature-keys.ts';
-import { ChildService } from '../test/support/child-service.ts';
-import { wranglerDev, wranglerVars } from '../test/support/edge.ts';
-import { UpstashGateway } from '../test/support/upstash-gateway.ts';
+import { ChildService } from './child-service.ts';
+import { wranglerDev, wranglerVars } from './wrangler-dev.ts';
+import { UpstashGateway } from './upstash-gateway.ts';
 import { DEMO_QUEUE, startDemoFeature } from './demo-feature.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
 import { percentile } from '../../src/percentile.ts';
 import { bridgeEnv, BridgeProcess } from '../support/bridge.ts';
-import { ChildService } from '../support/child-service.ts';
+import { ChildService } from '../../scripts/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';

@@ -8,7 +8,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BridgeWorkerStatus } from '../../src/protocol.ts';
 import { bridgeEnv, type Env } from '../support/bridge.ts';
-import { freePort } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { teardown } from '../support/teardown.ts';
 import { waitFor } from '../support/wait.ts';

@@ -10,7 +10,7 @@ import { MAX_JOB_BODY_BYTES, type Registration } from '../../src/protocol.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PRODUCER_TOKEN = 'e2e-producer-token';

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Bridge } from '../../bridge/bridge.ts';
 import { loadConfig } from '../../bridge/config.ts';
 import { createLogger } from '../../bridge/logger.ts';
-import { ChildService, type Exit } from './child-service.ts';
-import { freePort } from './redis.ts';
+import { ChildService, type Exit } from '../../scripts/child-service.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { EDGE_TEST_BINDINGS } from './secrets.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -6,25 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Registration, RegistrationInput } from '../../src/protocol.ts';
-import { ChildService } from './child-service.ts';
-import { freePort } from './redis.ts';
+import { ChildService } from '../../scripts/child-service.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { wranglerDev, wranglerVars } from '../../scripts/wrangler-dev.ts';
 import { EDGE_TEST_BINDINGS } from './secrets.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READY_DEADLINE_MS = 60_000;
-
-/** How `wrangler dev` is started here and by `npm start`: local only, no telemetry. */
-export const wranglerDev = (args: string[]): { command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } => ({
-  command: process.execPath,
-  args: [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev', '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...args],
-  cwd: ROOT,
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
-});
-
-/** `--var KEY:VALUE` pairs for wrangler dev. */
-export const wranglerVars = (vars: Record<string, string>): string[] => Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]);
 
 export interface EdgeServerOptions {
   /** Another entry point than wrangler.toml's main (a test wrapper around the edge). */
