@@ -17,7 +17,8 @@ import { DEFAULT_FEATURE_PATH } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { ChildService } from '../../scripts/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
-import { wranglerDev, wranglerVars } from '../../scripts/wrangler-dev.ts';
+import { localEdge } from '../../scripts/local-edge.ts';
+import { wranglerVars } from '../../scripts/wrangler-dev.ts';
 import { RedisServer } from '../support/redis.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
@@ -43,13 +44,13 @@ let bridge: Bridge;
 let producer: { url: string; service: ChildService; dir: string };
 const seen: JobContext[] = [];
 
-/** The producer Worker under wrangler dev, with its own minimal config. */
+/** The producer Worker in its own local workerd, with its own minimal config. */
 const startProducer = async (edgeUrl: string) => {
   const dir = mkdtempSync(join(tmpdir(), 'qw-producer-'));
   writeFileSync(join(dir, 'wrangler.json'), JSON.stringify({ name: 'producer', main: PRODUCER_ENTRY, compatibility_date: '2026-11-01' }));
   const port = await freePort();
-  const args = ['--config', join(dir, 'wrangler.json'), '--port', String(port), '--inspector-port', String(await freePort()), '--log-level', 'warn'];
-  const service = new ChildService(wranglerDev([...args, ...wranglerVars({ EDGE_URL: edgeUrl, PRODUCER_TOKEN })]));
+  const args = ['--config', join(dir, 'wrangler.json'), '--port', String(port)];
+  const service = new ChildService(localEdge([...args, ...wranglerVars({ EDGE_URL: edgeUrl, PRODUCER_TOKEN })]));
   const url = `http://127.0.0.1:${port}`;
   await service.waitForHttp(url, READY_DEADLINE_MS);
   return { url, service, dir };

@@ -1,0 +1,99 @@
+// The edge (or any Worker with a wrangler config) on this machine without `wrangler dev`: the
+// bundle `wrangler deploy --dry-run` builds, run by Miniflare in one workerd with the bindings,
+// Durable Objects, KV and compatibility date/flags wrangler derives from the same config. Left out
+// on purpose, because they cost time and memory per request: wrangler dev's proxy Worker, its
+// inspector connection (console log streaming), request logs and the dev registry. Started as a
+// child process by scripts/local-edge.ts (npm start, tests, bench); SIGTERM/SIGINT dispose it.
+//
+//   node scripts/local-edge-main.ts [--config wrangler.toml] --port 8787 [--persist-to dir] [--var KEY:VALUE]…
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type Json } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+const HOST = '127.0.0.1';
+/** Built bundles are written here, one directory per launch. */
+const BUILD_PREFIX = join(tmpdir(), 'qw-edge-build-');
+/** wrangler dev's layout under --persist-to, so `npm run dev:edge` and this share local state. */
+const PERSIST_SUBDIR = 'v3';
+const BUILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+
+class LaunchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LaunchError';
+  }
+}
+
+const { values: args } = parseArgs({
+  options: {
+    config: { type: 'string', default: join(ROOT, 'wrangler.toml') },
+    port: { type: 'string' },
+    'persist-to': { type: 'string' },
+    var: { type: 'string', multiple: true, default: [] },
+  },
+});
+
+const parseVars = (pairs: string[]): Record<string, string> =>
+  Object.fromEntries(
+    pairs.map((pair) => {
+      const colon = pair.indexOf(':');
+      if (colon < 1) throw new LaunchError(`--var expects KEY:VALUE, got '${pair.slice(0, 40)}'`);
+      return [pair.slice(0, colon), pair.slice(colon + 1)];
+    }),
+  );
+
+/** The Worker bundled exactly as `wrangler deploy` would upload it; returns the bundle's path. */
+const build = async (configPath: string, outDir: string): Promise<string> => {
+  try {
+    await promisify(execFile)(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--config', configPath, '--outdir', outDir], { cwd: ROOT, env: BUILD_ENV });
+  } catch (error) {
+    const output = (error as { stdout?: string; stderr?: string }).stderr || (error as { stdout?: string }).stdout || '';
+    throw new LaunchError(`building ${configPath} failed:\n${output}`, { cause: error });
+  }
+  // Named after the config's main (index.js for the edge); the directory holds only it and its map.
+  const bundle = readdirSync(outDir).find((file) => file.endsWith('.js'));
+  if (!bundle) throw new LaunchError(`building ${configPath} wrote no bundle to ${outDir}`);
+  return join(outDir, bundle);
+};
+
+const configPath = resolve(args.config);
+if (!args.port) throw new LaunchError('--port is required');
+const outDir = mkdtempSync(BUILD_PREFIX);
+const bundle = await build(configPath, outDir);
+const config = unstable_readConfig({ config: configPath });
+// Rules for finding modules apply to wrangler's own bundling, done already: the bundle is one module.
+const { modulesRules: _bundled, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
+const miniflare = new Miniflare(
+  convertV4MiniflareOptions({
+    ...workerOptions,
+    name: config.name,
+    modules: [{ type: 'ESModule', path: bundle }],
+    modulesRoot: outDir,
+    // Typed loosely by wrangler; it is the [vars] table as an object.
+    bindings: { ...(workerOptions.bindings as Record<string, Json>), ...parseVars(args.var) },
+    host: HOST,
+    port: Number(args.port),
+    log: new Log(LogLevel.WARN),
+    logRequests: false,
+    // No Request.cf download, no telemetry: nothing leaves the machine.
+    cf: false,
+    telemetry: { enabled: false },
+    ...(args['persist-to'] ? { resourcePersistencePath: join(resolve(args['persist-to']), PERSIST_SUBDIR) } : {}),
+  }),
+);
+
+let closing: Promise<void> | undefined;
+const close = (): Promise<void> =>
+  (closing ??= miniflare.dispose().finally(() => rmSync(outDir, { recursive: true, force: true })));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void close().then(() => process.exit(0)));
+
+await miniflare.ready;
+process.stdout.write(`edge ready on http://${HOST}:${args.port}\n`);
