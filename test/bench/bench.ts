@@ -2,9 +2,12 @@
 // one Redis and one no-op feature API, alternating the variants so noise hits all alike:
 //   A  BullMQ Worker, in-process no-op processor     (the queue's own ceiling)
 //   B  BullMQ Worker → feature over keep-alive HTTP  (the seed's design, no edge)
-//   C  Queue Worker: bridge → edge (workerd) → feature
+//   C  Queue Worker: bridge (as the container runs it: npm run build:bridge's bundle) → edge
+//      (workerd, as npm start runs it) → feature
 // Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle
 
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
@@ -21,6 +24,9 @@ import { mb, renderTable, type Cell } from './table.ts';
 type Variant = 'A' | 'B' | 'C';
 const VARIANTS: Variant[] = ['A', 'B', 'C'];
 const DIRECT_WORKER = fileURLToPath(new URL('./direct-worker.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** C's bridge runs as the container ships it: the bundle `npm run build:bridge` writes. */
+const BRIDGE_BUNDLE = join(ROOT, 'dist', 'bridge', 'main.mjs');
 const ADD_CHUNK = 1_000;
 const IDLE_SETTLE_MS = 3_000;
 
@@ -59,8 +65,10 @@ interface Consumer {
 const redis = await RedisServer.start();
 const feature = await NoopFeature.start();
 const edge = await EdgeServer.start();
+execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-bridge.ts')], { stdio: 'inherit' });
 const bridge = await BridgeProcess.start(
   bridgeEnv(edge.url, redis.port, { QUEUE_COMPLETED_RETENTION_COUNT: '10000000', BRIDGE_LOCK_DURATION_MS: '30000', LOG_LEVEL: 'warn' }),
+  BRIDGE_BUNDLE,
 );
 const producer = redis.client();
 let runCounter = 0;
