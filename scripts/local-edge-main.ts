@@ -1,30 +1,30 @@
 // The edge (or any Worker with a wrangler config) on this machine without `wrangler dev`: the
 // bundle `wrangler deploy --dry-run` builds, run by Miniflare in one workerd with the bindings,
-// Durable Objects, KV and compatibility date/flags wrangler derives from the same config. Left out
-// on purpose, because they cost time and memory per request: wrangler dev's proxy Worker, its
-// inspector connection (console log streaming), request logs, the dev registry and Miniflare's
-// entry Worker. Started as a child process by scripts/local-edge.ts (npm start, tests, bench); a
-// signal ends it, and Miniflare's exit hook takes workerd along.
+// Durable Objects, KV and compatibility date/flags wrangler derives from the same config
+// (scripts/local-edge-build.ts). Left out on purpose, because they cost time and memory per
+// request: wrangler dev's proxy Worker, its inspector connection (console log streaming), request
+// logs, the dev registry and Miniflare's entry Worker. Started as a child process by
+// scripts/local-edge.ts (npm start, tests, bench); a signal ends it, and Miniflare's exit hook takes
+// workerd along.
 //
 //   node scripts/local-edge-main.ts [--config wrangler.toml] --port 8787 [--persist-to dir] [--var KEY:VALUE]…
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type Json } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
+import { BUILD_FILE, type LocalEdgeBuild } from './local-edge.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+const BUILD = join(ROOT, 'scripts', 'local-edge-build.ts');
 const HOST = '127.0.0.1';
-/** Built bundles are written here, one directory per launch. */
+/** Built bundles are written here, one directory per launch, removed once Miniflare has read them. */
 const BUILD_PREFIX = join(tmpdir(), 'qw-edge-build-');
 /** wrangler dev's layout under --persist-to, so `npm run dev:edge` and this share local state. */
 const PERSIST_SUBDIR = 'v3';
-const BUILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
 class LaunchError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -51,39 +51,30 @@ const parseVars = (pairs: string[]): Record<string, string> =>
     }),
   );
 
-/** The Worker bundled exactly as `wrangler deploy` would upload it; returns the bundle's path. */
-const build = async (configPath: string, outDir: string): Promise<string> => {
+const build = async (configPath: string, outDir: string): Promise<LocalEdgeBuild> => {
   try {
-    await promisify(execFile)(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--config', configPath, '--outdir', outDir], { cwd: ROOT, env: BUILD_ENV });
+    await promisify(execFile)(process.execPath, [BUILD, '--config', configPath, '--outdir', outDir], { cwd: ROOT });
+    return JSON.parse(readFileSync(join(outDir, BUILD_FILE), 'utf8')) as LocalEdgeBuild;
   } catch (error) {
-    const output = (error as { stdout?: string; stderr?: string }).stderr || (error as { stdout?: string }).stdout || '';
-    throw new LaunchError(`building ${configPath} failed:\n${output}`, { cause: error });
+    throw new LaunchError(((error as { stderr?: string }).stderr ?? '').trim() || `building ${configPath} failed`, { cause: error });
   }
-  // Named after the config's main (index.js for the edge); the directory holds only it and its map.
-  const bundle = readdirSync(outDir).find((file) => file.endsWith('.js'));
-  if (!bundle) throw new LaunchError(`building ${configPath} wrote no bundle to ${outDir}`);
-  return join(outDir, bundle);
 };
 
 /** Miniflare serving the built bundle with the config's bindings plus `vars`. */
-const serve = (configPath: string, bundle: string, vars: Record<string, string>): Miniflare => {
-  const config = unstable_readConfig({ config: configPath });
-  // Rules for finding modules apply to wrangler's own bundling, done already: the bundle is one module.
-  const { modulesRules: _bundled, ...workerOptions } = unstable_getMiniflareWorkerOptions(config).workerOptions;
-  return new Miniflare(
+const serve = ({ name, bundle, workerOptions }: LocalEdgeBuild, port: number, vars: Record<string, string>): Miniflare =>
+  new Miniflare(
     convertV4MiniflareOptions({
       ...workerOptions,
-      name: config.name,
+      name,
       modules: [{ type: 'ESModule', path: bundle }],
       modulesRoot: dirname(bundle),
-      // Typed loosely by wrangler; it is the [vars] table as an object.
       bindings: { ...(workerOptions.bindings as Record<string, Json>), ...vars },
       // Requests reach the Worker on its own socket, as on Cloudflare, not through Miniflare's entry
       // Worker (pretty error pages, Request.cf injection): that hop cost ~0.35 ms of CPU per request.
       // The entry socket Miniflare insists on gets a port nobody uses.
       host: HOST,
       port: 0,
-      unsafeDirectSockets: [{ host: HOST, port: Number(args.port) }],
+      unsafeDirectSockets: [{ host: HOST, port }],
       log: new Log(LogLevel.WARN),
       logRequests: false,
       // No Request.cf download, no telemetry: nothing leaves the machine.
@@ -92,13 +83,11 @@ const serve = (configPath: string, bundle: string, vars: Record<string, string>)
       ...(args['persist-to'] ? { resourcePersistencePath: join(resolve(args['persist-to']), PERSIST_SUBDIR) } : {}),
     }),
   );
-};
 
 const outDir = mkdtempSync(BUILD_PREFIX);
 try {
   if (!args.port) throw new LaunchError('--port is required');
-  const configPath = resolve(args.config);
-  const miniflare = serve(configPath, await build(configPath, outDir), parseVars(args.var));
+  const miniflare = serve(await build(resolve(args.config), outDir), Number(args.port), parseVars(args.var));
   await miniflare.ready;
   process.stdout.write(`edge ready on http://${HOST}:${args.port}\n`);
 } catch (error) {

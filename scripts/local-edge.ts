@@ -6,6 +6,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** What scripts/local-edge-build.ts hands scripts/local-edge-main.ts, in <outdir>/build.json. */
+export const BUILD_FILE = 'build.json';
+export interface LocalEdgeBuild {
+  name: string;
+  /** The bundle's path; it is the only module. */
+  bundle: string;
+  workerOptions: Record<string, unknown>;
+}
+
 export const localEdge = (args: string[]): { command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } => ({
   command: process.execPath,
   args: [join(ROOT, 'scripts', 'local-edge-main.ts'), ...args],
