@@ -1,9 +1,8 @@
-// Builds a Worker for scripts/local-edge-main.ts and writes what Miniflare needs to <outdir>/build.json
-// (stdout is wrangler's, which prints notices there):
-// the bundle `wrangler deploy --dry-run` writes (exactly what deploy would upload) and the Worker
-// options wrangler derives from the same config (bindings, Durable Objects, KV, compatibility
-// date/flags). A process of its own, so wrangler's modules (~190 MB resident) do not stay in the
-// launcher for as long as the edge runs.
+// Builds a Worker for scripts/local-edge-main.ts and writes what Miniflare needs to
+// <outdir>/build.json (not stdout: wrangler prints notices there): the bundle `wrangler deploy
+// --dry-run` writes (exactly what deploy would upload) and the Worker options wrangler derives from
+// the same config (bindings, Durable Objects, KV, compatibility date/flags). A process of its own,
+// so wrangler's modules (~120 MB resident) do not stay in the launcher as long as the edge runs.
 //
 //   node scripts/local-edge-build.ts --config wrangler.toml --outdir dir
 
@@ -18,7 +17,6 @@ import { BUILD_FILE, type LocalEdgeBuild } from './local-edge.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const BUILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
-
 
 const { values: args } = parseArgs({ options: { config: { type: 'string' }, outdir: { type: 'string' } } });
 if (!args.config || !args.outdir) throw new TypeError('usage: local-edge-build.ts --config <wrangler config> --outdir <dir>');
