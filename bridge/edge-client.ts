@@ -12,9 +12,9 @@ import {
   type DispatchOutcome,
   type HeartbeatRequest,
 } from '../src/protocol.ts';
-import { Signer } from '../src/signing.ts';
 import { isPlainObject, parseJsonOrUndefined } from '../src/json.ts';
 import { parseDispatchOutcome } from './dispatch-outcome.ts';
+import { RequestSigner } from './request-signer.ts';
 
 const CONTROL_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -80,7 +80,7 @@ const snippet = (body: string): string => {
 
 export class EdgeClient {
   readonly #base: URL;
-  readonly #signer: Signer;
+  readonly #signer: RequestSigner;
   readonly #bridgeId: string;
   readonly #agent: HttpAgent;
   readonly #request: typeof httpRequest;
@@ -88,7 +88,7 @@ export class EdgeClient {
 
   constructor({ edgeUrl, secret, bridgeId, onResult = () => {} }: EdgeClientOptions) {
     this.#base = new URL(edgeUrl);
-    this.#signer = new Signer(secret);
+    this.#signer = new RequestSigner(secret);
     this.#bridgeId = bridgeId;
     const https = this.#base.protocol === 'https:';
     this.#agent = https ? new HttpsAgent(AGENT_OPTIONS) : new HttpAgent(AGENT_OPTIONS);
@@ -210,7 +210,7 @@ export class EdgeClient {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       headers: {
         ...headers,
-        [HEADER_SIGNATURE]: await this.#signer.signBridgeRequest(method, url.pathname, body),
+        [HEADER_SIGNATURE]: this.#signer.signBridgeRequest(method, url.pathname, body),
         [HEADER_BRIDGE_ID]: this.#bridgeId,
         ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
       },

@@ -1,6 +1,7 @@
 // `npm start`: the whole system on this machine — Redis on 26388 (started here unless one already
-// listens), the local Upstash REST gateway the edge enqueues through, the edge in `wrangler dev`
-// (local KV and Durable Object state in .wrangler/state), the demo feature API, the bridge, and a
+// listens), the local Upstash REST gateway the edge enqueues through, the edge in workerd through
+// Miniflare (scripts/local-edge-main.ts; local KV and Durable Object state in .wrangler/state, as
+// `npm run dev:edge` keeps it), the demo feature API, the bridge, and a
 // demo registration. Ctrl-C stops, in reverse order, everything this script started.
 
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -8,9 +9,10 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { HttpServer } from '../bridge/http-server.ts';
 import { queueKey } from '../src/feature-keys.ts';
-import { ChildService } from '../test/support/child-service.ts';
-import { wranglerDev, wranglerVars } from '../test/support/edge.ts';
-import { UpstashGateway } from '../test/support/upstash-gateway.ts';
+import { ChildService } from './child-service.ts';
+import { localEdge } from './local-edge.ts';
+import { wranglerVars } from './wrangler-dev.ts';
+import { UpstashGateway } from './upstash-gateway.ts';
 import { DEMO_QUEUE, startDemoFeature } from './demo-feature.ts';
 import { INSTALL_REDIS } from './preflight-checks.mjs';
 
@@ -148,7 +150,7 @@ export class LocalStack {
       ALLOW_PRIVATE_ENDPOINTS: vars.ALLOW_PRIVATE_ENDPOINTS,
     };
     const edge = new ChildService({
-      ...wranglerDev(['--port', String(PORTS.edge), '--log-level', 'warn', ...wranglerVars(extraVars)]),
+      ...localEdge(['--port', String(PORTS.edge), '--persist-to', `${ROOT}.wrangler/state`, ...wranglerVars(extraVars)]),
       onLine: say('edge'),
     });
     this.#services.set('edge', edge);

@@ -2,17 +2,20 @@
 // one Redis and one no-op feature API, alternating the variants so noise hits all alike:
 //   A  BullMQ Worker, in-process no-op processor     (the queue's own ceiling)
 //   B  BullMQ Worker → feature over keep-alive HTTP  (the seed's design, no edge)
-//   C  Queue Worker: bridge → edge (workerd) → feature
+//   C  Queue Worker: bridge (as the container runs it: npm run build:bridge's bundle) → edge
+//      (workerd, as npm start runs it) → feature
 // Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle, --idle-seconds 60
 // The edge's cost comes from the units it counts itself (GET /internal/usage), priced by prices.ts.
 
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_SYNC_INTERVAL_MS } from '../../bridge/config.ts';
 import { percentile } from '../../src/percentile.ts';
 import { bridgeEnv, BridgeProcess } from '../support/bridge.ts';
-import { ChildService } from '../support/child-service.ts';
+import { ChildService } from '../../scripts/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
@@ -27,6 +30,9 @@ import { mb, renderTable, type Cell } from './table.ts';
 type Variant = 'A' | 'B' | 'C';
 const VARIANTS: Variant[] = ['A', 'B', 'C'];
 const DIRECT_WORKER = fileURLToPath(new URL('./direct-worker.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** C's bridge runs as the container ships it: the bundle `npm run build:bridge` writes. */
+const BRIDGE_BUNDLE = join(ROOT, 'dist', 'bridge', 'main.mjs');
 const ADD_CHUNK = 1_000;
 const IDLE_SETTLE_MS = 3_000;
 
@@ -74,6 +80,7 @@ interface Consumer {
 const redis = await RedisServer.start();
 const feature = await NoopFeature.start();
 const edge = await EdgeServer.start();
+execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-bridge.ts')], { stdio: 'inherit' });
 const bridge = await BridgeProcess.start(
   bridgeEnv(edge.url, redis.port, {
     QUEUE_COMPLETED_RETENTION_COUNT: '10000000',
@@ -83,6 +90,7 @@ const bridge = await BridgeProcess.start(
     BRIDGE_SYNC_INTERVAL_MS: String(DEFAULT_SYNC_INTERVAL_MS),
     BRIDGE_HEARTBEAT_INTERVAL_MS: String(DEFAULT_HEARTBEAT_INTERVAL_MS),
   }),
+  BRIDGE_BUNDLE,
 );
 const producer = redis.client();
 let runCounter = 0;

@@ -1,6 +1,6 @@
-// node test/bench/edge-cost.ts — CPU per request in each workerd process of `wrangler dev`, and the
-// billable units the edge counted per request, for requests of growing weight, to see where the
-// edge's per-job cost goes (BENCHMARKS.md).
+// node test/bench/edge-cost.ts — CPU per request in each workerd process of the local edge (as
+// npm start runs it), and the billable units the edge counted per request, for requests of growing
+// weight, to see where the edge's per-job cost goes (BENCHMARKS.md).
 
 import { parseArgs } from 'node:util';
 import { Signer } from '../../src/signing.ts';

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { BridgeProcess } from '../support/bridge.ts';
 import { OtlpReceiver } from '../support/otlp-receiver.ts';
-import { freePort, RedisServer } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { RedisServer } from '../support/redis.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { sleep } from '../support/wait.ts';
 import { sampleProcess } from './proc-stats.ts';

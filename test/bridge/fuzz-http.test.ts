@@ -12,7 +12,8 @@ import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { OPS_ENV } from '../support/ops.ts';
 import { checkProperty, fuzzRuns } from '../support/fuzz.ts';
 import { abbreviate, encodePathSegment, headerValue, hostileString, METHODS } from '../support/fuzz-arbitraries.ts';
-import { freePort, RedisServer } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
 
 const RUNS = fuzzRuns(300, process.env.FUZZ_RUNS);

@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { RegistrationInput } from '../../src/protocol.ts';
 import { BridgeProcess, bridgeEnv, type Env } from '../support/bridge.ts';
-import { freePort, RedisServer } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { RedisServer } from '../support/redis.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
 

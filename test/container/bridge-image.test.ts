@@ -1,5 +1,5 @@
 // The bridge image as an operator runs it: podman, host networking, against a private Redis, the
-// real edge (wrangler dev) and a feature stub on 127.0.0.1. `npm run container:test` builds the
+// real edge (as npm start runs it) and a feature stub on 127.0.0.1. `npm run container:test` builds the
 // image first (scripts/container-build.sh); this file only runs it.
 
 import { randomUUID } from 'node:crypto';
@@ -8,7 +8,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BridgeWorkerStatus } from '../../src/protocol.ts';
 import { bridgeEnv, type Env } from '../support/bridge.ts';
-import { freePort } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { teardown } from '../support/teardown.ts';
 import { waitFor } from '../support/wait.ts';
@@ -73,7 +73,7 @@ it('becomes healthy: the image’s HEALTHCHECK passes once Redis and the edge an
 it('runs as the non-root node user, with node itself as PID 1 (exec form: it receives SIGTERM)', async () => {
   const [header, ...processes] = (await podmanOk(['top', name, 'user', 'pid', 'args'])).split('\n');
   expect(header.split(/\s+/)).toEqual(['USER', 'PID', 'COMMAND']);
-  expect(processes.map((line) => line.trim().split(/\s+/))).toContainEqual(['node', '1', 'node', 'bridge/main.ts']);
+  expect(processes.map((line) => line.trim().split(/\s+/))).toContainEqual(['node', '1', 'node', 'dist/bridge/main.mjs']);
   expect(await podmanOk(['exec', name, 'id', '-u'])).toBe('1000');
 });
 

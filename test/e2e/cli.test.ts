@@ -12,7 +12,7 @@ import { queueKey } from '../../src/feature-keys.ts';
 import type { Registration } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { jsonOf, runCli, type CliRun } from '../support/cli.ts';
-import { freePort } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { TestStack } from '../support/stack.ts';
 import { teardown } from '../support/teardown.ts';

@@ -13,8 +13,8 @@ import { bodyExamples, type OpenApiDocument } from '../support/openapi.ts';
 import { openApi31Errors } from '../support/openapi-validator.ts';
 import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 import { TRACE_METADATA, TRACEPARENT } from '../support/trace-patterns.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PRODUCER_TOKEN = 'e2e-producer-token';

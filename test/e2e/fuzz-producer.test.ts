@@ -28,7 +28,7 @@ import { enqueueBody } from '../support/fuzz-shapes.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 
 const RUNS = fuzzRuns(150, process.env.FUZZ_RUNS, 2);
 const POISON_RUNS = fuzzRuns(40, process.env.FUZZ_RUNS, 5);

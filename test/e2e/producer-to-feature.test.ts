@@ -15,13 +15,16 @@ import { queueKey } from '../../src/feature-keys.ts';
 import { createJobHandler, NonRetryableError, type JobContext } from '../../src/handler/index.ts';
 import { DEFAULT_FEATURE_PATH } from '../../src/protocol.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
-import { ChildService } from '../support/child-service.ts';
-import { EdgeServer, wranglerDev, wranglerVars } from '../support/edge.ts';
-import { RedisServer, freePort } from '../support/redis.ts';
+import { ChildService } from '../../scripts/child-service.ts';
+import { EdgeServer } from '../support/edge.ts';
+import { localEdge } from '../../scripts/local-edge.ts';
+import { wranglerVars } from '../../scripts/wrangler-dev.ts';
+import { RedisServer } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { finishedJobs } from '../support/stack.ts';
 import { teardown } from '../support/teardown.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 
 const PRODUCER_TOKEN = 'chain-producer-token';
 const UPSTASH_TOKEN = 'chain-upstash-token';
@@ -41,13 +44,13 @@ let bridge: Bridge;
 let producer: { url: string; service: ChildService; dir: string };
 const seen: JobContext[] = [];
 
-/** The producer Worker under wrangler dev, with its own minimal config. */
+/** The producer Worker in its own local workerd, with its own minimal config. */
 const startProducer = async (edgeUrl: string) => {
   const dir = mkdtempSync(join(tmpdir(), 'qw-producer-'));
   writeFileSync(join(dir, 'wrangler.json'), JSON.stringify({ name: 'producer', main: PRODUCER_ENTRY, compatibility_date: '2026-11-01' }));
   const port = await freePort();
-  const args = ['--config', join(dir, 'wrangler.json'), '--port', String(port), '--inspector-port', String(await freePort()), '--log-level', 'warn'];
-  const service = new ChildService(wranglerDev([...args, ...wranglerVars({ EDGE_URL: edgeUrl, PRODUCER_TOKEN })]));
+  const args = ['--config', join(dir, 'wrangler.json'), '--port', String(port)];
+  const service = new ChildService(localEdge([...args, ...wranglerVars({ EDGE_URL: edgeUrl, PRODUCER_TOKEN })]));
   const url = `http://127.0.0.1:${port}`;
   await service.waitForHttp(url, READY_DEADLINE_MS);
   return { url, service, dir };

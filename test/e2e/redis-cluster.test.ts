@@ -19,7 +19,7 @@ import { allPages, OPS_ENV, OPS_READ_TOKEN, opsFetch } from '../support/ops.ts';
 import { RedisCluster } from '../support/redis-cluster.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { teardown } from '../support/teardown.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
 const PREFIX = '{qw}';

@@ -19,12 +19,13 @@ import { queueKey } from '../../src/feature-keys.ts';
 import { PROTOCOL_VERSIONS } from '../../src/protocol-versions.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
 import { CallRelay } from '../support/call-relay.ts';
-import { ChildService } from '../support/child-service.ts';
+import { ChildService } from '../../scripts/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
-import { freePort, RedisServer } from '../support/redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { RedisServer } from '../support/redis.ts';
 import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { teardown } from '../support/teardown.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 import { waitFor } from '../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

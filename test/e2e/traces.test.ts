@@ -25,7 +25,7 @@ import { EDGE_TEST_BINDINGS } from '../support/secrets.ts';
 import { finishedJobs } from '../support/stack.ts';
 import { sleep } from '../support/wait.ts';
 import { teardown } from '../support/teardown.ts';
-import { UpstashGateway } from '../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../scripts/upstash-gateway.ts';
 
 const PRODUCER_TOKEN = 'traces-producer-token';
 const UPSTASH_TOKEN = 'traces-upstash-token';

@@ -1,5 +1,5 @@
 // What a soak runs and breaks: Redis with appendonly (its data survives a restart), the real edge
-// in wrangler dev, the feature stub, and bridges as real `node bridge/main.ts` processes by name.
+// (scripts/local-edge-main.ts), the feature stub, and bridges as real `node bridge/main.ts` processes by name.
 
 import { withTimeout } from '../../bridge/with-timeout.ts';
 import { bridgeEnv, BridgeProcess } from '../support/bridge.ts';

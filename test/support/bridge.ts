@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Bridge } from '../../bridge/bridge.ts';
 import { loadConfig } from '../../bridge/config.ts';
 import { createLogger } from '../../bridge/logger.ts';
-import { ChildService, type Exit } from './child-service.ts';
-import { freePort } from './redis.ts';
+import { ChildService, type Exit } from '../../scripts/child-service.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { EDGE_TEST_BINDINGS } from './secrets.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,19 +43,22 @@ export class BridgeProcess {
   readonly url: string;
   readonly #service: ChildService;
 
-  private constructor(env: Env) {
+  private constructor(env: Env, main: string) {
     this.url = `http://127.0.0.1:${env.PORT}`;
     this.#service = new ChildService({
       command: process.execPath,
-      args: [MAIN],
+      args: [main],
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     });
   }
 
-  /** Spawns and waits until it answers HTTP (whatever its health). PORT defaults to a free one. */
-  static async start(env: Env): Promise<BridgeProcess> {
-    const bridge = new BridgeProcess({ ...env, PORT: env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort()) });
+  /**
+   * Spawns and waits until it answers HTTP (whatever its health). PORT defaults to a free one;
+   * `main` to bridge/main.ts (the bench passes the container's bundle, dist/bridge/main.mjs).
+   */
+  static async start(env: Env, main = MAIN): Promise<BridgeProcess> {
+    const bridge = new BridgeProcess({ ...env, PORT: env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort()) }, main);
     try {
       await bridge.#service.waitForHttp(`${bridge.url}/health`, LISTEN_DEADLINE_MS);
     } catch (error) {
@@ -67,7 +70,7 @@ export class BridgeProcess {
 
   /** Spawns without waiting for anything but its exit (start-up errors). */
   static spawn(env: Env): BridgeProcess {
-    return new BridgeProcess(env);
+    return new BridgeProcess(env, MAIN);
   }
 
   get pid(): number {

@@ -1,34 +1,20 @@
-// The real edge (worker/ in workerd) as a `wrangler dev` child process on a free port, with local
-// KV and Durable Object state in a private directory that survives stop() + restart(), plus an
-// admin client for its registrations. Nothing reaches the network: metrics and the Request.cf
-// download are switched off.
+// The real edge (worker/ in workerd, as `npm start` runs it: scripts/local-edge-main.ts) as a child
+// process on a free port, with local KV and Durable Object state in a private directory that
+// survives stop() + restart(), plus an admin client for its registrations.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Registration, RegistrationInput } from '../../src/protocol.ts';
-import { ChildService } from './child-service.ts';
-import { freePort } from './redis.ts';
+import { ChildService } from '../../scripts/child-service.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { localEdge } from '../../scripts/local-edge.ts';
+import { wranglerVars } from '../../scripts/wrangler-dev.ts';
 import { EDGE_TEST_BINDINGS } from './secrets.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READY_DEADLINE_MS = 60_000;
 
-/** How `wrangler dev` is started here and by `npm start`: local only, no telemetry. */
-export const wranglerDev = (args: string[]): { command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv } => ({
-  command: process.execPath,
-  args: [join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev', '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...args],
-  cwd: ROOT,
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1' },
-});
-
-/** `--var KEY:VALUE` pairs for wrangler dev. */
-export const wranglerVars = (vars: Record<string, string>): string[] => Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]);
-
 export interface EdgeServerOptions {
-  /** Another entry point than wrangler.toml's main (a test wrapper around the edge). */
-  main?: string;
   /** Bindings beyond the test secrets (which they may override). */
   vars?: Record<string, string>;
 }
@@ -37,33 +23,28 @@ export class EdgeServer {
   readonly port: number;
   readonly url: string;
   readonly adminToken: string;
-  readonly #inspectorPort: number;
   readonly #persistDir: string;
-  readonly #main: string[];
   readonly #vars: Record<string, string>;
   #service?: ChildService;
 
-  private constructor(port: number, inspectorPort: number, { main, vars = {} }: EdgeServerOptions) {
+  private constructor(port: number, { vars = {} }: EdgeServerOptions) {
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
-    this.#inspectorPort = inspectorPort;
     this.#persistDir = mkdtempSync(join(tmpdir(), 'qw-edge-'));
-    this.#main = main ? [main] : [];
     this.#vars = { ...EDGE_TEST_BINDINGS, ...vars };
     this.adminToken = this.#vars.ADMIN_TOKEN;
   }
 
   static async start(options: EdgeServerOptions = {}): Promise<EdgeServer> {
-    const edge = new EdgeServer(await freePort(), await freePort(), options);
+    const edge = new EdgeServer(await freePort(), options);
     await edge.restart();
     return edge;
   }
 
-  /** Starts wrangler dev (again, after stop) on the same port and state; resolves once /health answers. */
+  /** Starts the edge (again, after stop) on the same port and state; resolves once /health answers. */
   async restart(): Promise<void> {
     if (this.#service?.running) return;
-    const ports = ['--port', String(this.port), '--inspector-port', String(this.#inspectorPort)];
-    const service = new ChildService(wranglerDev([...this.#main, ...ports, '--persist-to', this.#persistDir, '--log-level', 'warn', ...wranglerVars(this.#vars)]));
+    const service = new ChildService(localEdge(['--port', String(this.port), '--persist-to', this.#persistDir, ...wranglerVars(this.#vars)]));
     this.#service = service;
     try {
       await service.waitForHttp(`${this.url}/health`, READY_DEADLINE_MS);
@@ -73,7 +54,7 @@ export class EdgeServer {
     }
   }
 
-  /** wrangler's process id (workerd runs as its descendant). */
+  /** The launcher's process id (workerd runs as its child). */
   get pid(): number {
     return this.#service?.pid ?? -1;
   }

@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { freePort, RedisServer } from './redis.ts';
+import { freePort } from '../../scripts/free-port.ts';
+import { RedisServer } from './redis.ts';
 import { waitFor } from './wait.ts';
 
 const MASTERS = 3;

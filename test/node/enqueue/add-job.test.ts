@@ -13,7 +13,7 @@ import { queueKeys } from '../../../worker/enqueue/queue-keys.ts';
 import { upstashFor, type UpstashBindings } from '../../../worker/enqueue/upstash.ts';
 import { RedisServer } from '../../support/redis.ts';
 import { teardown } from '../../support/teardown.ts';
-import { UpstashGateway } from '../../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../../scripts/upstash-gateway.ts';
 import { waitFor } from '../../support/wait.ts';
 
 const TOKEN = 'enqueue-test-token';

@@ -6,7 +6,7 @@ import { Redis as Upstash } from '@upstash/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisCluster } from '../../support/redis-cluster.ts';
 import { teardown } from '../../support/teardown.ts';
-import { UpstashGateway } from '../../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../../scripts/upstash-gateway.ts';
 
 const TOKEN = 'gateway-cluster-token';
 const KEYS = Array.from({ length: 12 }, (_, i) => `gw-cluster:${i}`);

@@ -6,7 +6,7 @@ import type { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../support/redis.ts';
 import { teardown } from '../../support/teardown.ts';
-import { UpstashGateway } from '../../support/upstash-gateway.ts';
+import { UpstashGateway } from '../../../scripts/upstash-gateway.ts';
 
 const TOKEN = 'gateway-test-token';
 

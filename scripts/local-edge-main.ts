@@ -1,0 +1,99 @@
+// The edge (or any Worker with a wrangler config) on this machine without `wrangler dev`: the
+// bundle `wrangler deploy --dry-run` builds, run by Miniflare in one workerd with the bindings,
+// Durable Objects, KV and compatibility date/flags wrangler derives from the same config
+// (scripts/local-edge-build.ts). Left out on purpose, because they cost time and memory per
+// request: wrangler dev's proxy Worker, its inspector connection (console log streaming), request
+// logs, the dev registry and Miniflare's entry Worker. Started as a child process by
+// scripts/local-edge.ts (npm start, tests, bench); a signal ends it, and Miniflare's exit hook takes
+// workerd along.
+//
+//   node scripts/local-edge-main.ts [--config wrangler.toml] --port 8787 [--persist-to dir] [--var KEY:VALUE]…
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type Json } from 'miniflare';
+import { BUILD_FILE, type LocalEdgeBuild } from './local-edge.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUILD = join(ROOT, 'scripts', 'local-edge-build.ts');
+const HOST = '127.0.0.1';
+/** Built bundles are written here, one directory per launch, removed once Miniflare has read them. */
+const BUILD_PREFIX = join(tmpdir(), 'qw-edge-build-');
+/** wrangler dev's layout under --persist-to, so `npm run dev:edge` and this share local state. */
+const PERSIST_SUBDIR = 'v3';
+
+class LaunchError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LaunchError';
+  }
+}
+
+const { values: args } = parseArgs({
+  options: {
+    config: { type: 'string', default: join(ROOT, 'wrangler.toml') },
+    port: { type: 'string' },
+    'persist-to': { type: 'string' },
+    var: { type: 'string', multiple: true, default: [] },
+  },
+});
+
+const parseVars = (pairs: string[]): Record<string, string> =>
+  Object.fromEntries(
+    pairs.map((pair) => {
+      const colon = pair.indexOf(':');
+      if (colon < 1) throw new LaunchError(`--var expects KEY:VALUE, got '${pair.slice(0, 40)}'`);
+      return [pair.slice(0, colon), pair.slice(colon + 1)];
+    }),
+  );
+
+const build = async (configPath: string, outDir: string): Promise<LocalEdgeBuild> => {
+  try {
+    await promisify(execFile)(process.execPath, [BUILD, '--config', configPath, '--outdir', outDir], { cwd: ROOT });
+    return JSON.parse(readFileSync(join(outDir, BUILD_FILE), 'utf8')) as LocalEdgeBuild;
+  } catch (error) {
+    throw new LaunchError(((error as { stderr?: string }).stderr ?? '').trim() || `building ${configPath} failed`, { cause: error });
+  }
+};
+
+/** Miniflare serving the built bundle with the config's bindings plus `vars`. */
+const serve = ({ name, bundle, workerOptions }: LocalEdgeBuild, port: number, vars: Record<string, string>): Miniflare =>
+  new Miniflare(
+    convertV4MiniflareOptions({
+      ...workerOptions,
+      name,
+      modules: [{ type: 'ESModule', path: bundle }],
+      modulesRoot: dirname(bundle),
+      bindings: { ...(workerOptions.bindings as Record<string, Json>), ...vars },
+      // Requests reach the Worker on its own socket, as on Cloudflare, not through Miniflare's entry
+      // Worker (pretty error pages, Request.cf injection): that hop cost ~0.35 ms of CPU per request.
+      // The entry socket Miniflare insists on gets a port nobody uses.
+      host: HOST,
+      port: 0,
+      unsafeDirectSockets: [{ host: HOST, port }],
+      log: new Log(LogLevel.WARN),
+      logRequests: false,
+      // No Request.cf download, no telemetry: nothing leaves the machine.
+      cf: false,
+      telemetry: { enabled: false },
+      ...(args['persist-to'] ? { resourcePersistencePath: join(resolve(args['persist-to']), PERSIST_SUBDIR) } : {}),
+    }),
+  );
+
+const outDir = mkdtempSync(BUILD_PREFIX);
+try {
+  if (!args.port) throw new LaunchError('--port is required');
+  const miniflare = serve(await build(resolve(args.config), outDir), Number(args.port), parseVars(args.var));
+  await miniflare.ready;
+  process.stdout.write(`edge ready on http://${HOST}:${args.port}\n`);
+} catch (error) {
+  process.stderr.write(`${error instanceof LaunchError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  // Miniflare has read the bundle into workerd's config by now.
+  rmSync(outDir, { recursive: true, force: true });
+}
