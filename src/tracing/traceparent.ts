@@ -1,6 +1,9 @@
 // W3C Trace Context (https://www.w3.org/TR/trace-context/): the `traceparent` a job carries from its
 // producer to the feature call. Web-standard APIs only, so producers, the edge and features share it.
 
+import { toHex } from '../hex.ts';
+import { isPlainObject, parseJsonOrUndefined } from '../json.ts';
+
 /** `version-traceid-parentid-flags`; only version 00 is defined, and it has exactly these four fields. */
 const TRACEPARENT_PATTERN = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ALL_ZEROS = /^0+$/;
@@ -27,8 +30,7 @@ export const parseTraceparent = (value: unknown): TraceParent | undefined => {
 export const isTraceparent = (value: unknown): value is string => parseTraceparent(value) !== undefined;
 
 const randomHex = (bytes: number): string => {
-  const values = crypto.getRandomValues(new Uint8Array(bytes));
-  const hex = Array.from(values, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  const hex = toHex(crypto.getRandomValues(new Uint8Array(bytes)));
   // An all-zero id is invalid; 2^-64 odds, but a wrong id would silently break the trace.
   return ALL_ZEROS.test(hex) ? randomHex(bytes) : hex;
 };
@@ -46,11 +48,7 @@ export const traceMetadata = (traceparent: string): string => JSON.stringify({ [
 /** The traceparent in a job's `opts.telemetry.metadata`; undefined when there is none or it is not valid. */
 export const traceparentFromMetadata = (metadata: unknown): string | undefined => {
   if (typeof metadata !== 'string') return undefined;
-  try {
-    const carrier: unknown = JSON.parse(metadata);
-    const value = typeof carrier === 'object' && carrier !== null ? (carrier as Record<string, unknown>)[HEADER_TRACEPARENT] : undefined;
-    return isTraceparent(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const carrier = parseJsonOrUndefined(metadata);
+  const value = isPlainObject(carrier) ? carrier[HEADER_TRACEPARENT] : undefined;
+  return isTraceparent(value) ? value : undefined;
 };
