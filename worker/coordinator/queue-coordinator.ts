@@ -1,6 +1,6 @@
 // One QueueCoordinator per queue (env.QUEUE_COORDINATOR.getByName(queueName)). It is the queue's
 // single point of truth: the authoritative registration (KV and the registry index are replicas),
-// the global concurrency slots across every bridge replica (slots.ts), the queue's figures
+// the global concurrency slots and start rate across every bridge replica (slots.ts, rate-window.ts), the queue's figures
 // (figures.ts), and (in memory) the signed dispatches it has accepted, to refuse replays. This
 // class keeps what only a Durable Object can: RPC, storage and the alarm.
 //
@@ -231,6 +231,7 @@ export class QueueCoordinator extends DurableObject<Env> {
         inFlight: this.#slots.inFlight,
         limit: this.#registration?.concurrency ?? 0,
         waiting: this.#slots.waiting,
+        rate: this.#slots.rate,
         ...this.#figures.view(),
       };
     });

@@ -9,7 +9,8 @@
 
 import type { Registration } from '../../src/protocol.ts';
 import type { Figures } from './figures.ts';
-import type { AcquireManyResult, AcquireRequest, AcquireResult, CancelCallback, JobAttempt, Release, SlotGrant } from './types.ts';
+import { RateWindow } from './rate-window.ts';
+import type { AcquireManyResult, AcquireRequest, AcquireResult, CancelCallback, JobAttempt, QueueStats, Release, SlotGrant } from './types.ts';
 
 /** A lease outlives its call's timeout by this much before the slot is taken back. */
 export const LEASE_GRACE_MS = 2_000;
@@ -68,6 +69,9 @@ const keepCallback = (callback: CancelCallback): KeptCallback => {
 
 const clampRetryAfter = (ms: number): number => Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, ms)));
 
+/** The exact wait, in whole milliseconds (rounded up: never a moment too early). */
+const rateRetryAfter = (ms: number): number => Math.max(1, Math.ceil(ms));
+
 const sameAttempt = (a: JobAttempt, b: JobAttempt): boolean => a.jobId === b.jobId && a.attemptsMade === b.attemptsMade;
 
 export interface SlotsOptions {
@@ -91,6 +95,7 @@ export class Slots {
   #sequence = 0;
   readonly #leases = new Map<string, Lease>();
   readonly #waiters: Waiter[] = [];
+  readonly #rate = new RateWindow();
   /** Per lease, how to abort its call (memory only: after a restart a cancel finds none and the lease simply ends). */
   readonly #cancellers = new Map<string, KeptCallback>();
   /** Recently cancelled job ids and until when they get no slot. */
@@ -119,6 +124,12 @@ export class Slots {
     return this.#waiters.length;
   }
 
+  /** The queue's `rateLimit` and the calls started in its current window; null without one. */
+  get rate(): QueueStats['rate'] {
+    const limit = this.#registration()?.rateLimit;
+    return limit ? { ...limit, started: this.#rate.started(limit, this.#now()) } : null;
+  }
+
   /**
    * A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy.
    * A second dispatch of a job attempt that is still running gets none.
@@ -133,6 +144,9 @@ export class Slots {
     if (cancelledForMs > 0) return this.#refuse('in_flight', clampRetryAfter(cancelledForMs));
     const duplicateWaitMs = this.#duplicateWaitMs(attempt);
     if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
+    // Over the rate nobody may start, whatever the line: told the exact wait rather than held in line.
+    const rateWaitMs = this.#rate.waitMs(registration.rateLimit, this.#now());
+    if (rateWaitMs > 0) return this.#refuse('rate', rateRetryAfter(rateWaitMs));
     if (this.#waiters.length === 0 && this.inFlight < registration.concurrency) {
       const grant = this.#grant(registration, attempt, onCancel);
       this.#reserve();
@@ -171,7 +185,7 @@ export class Slots {
       return { status: 'throttled', reason: 'paused', retryAfterMs: PAUSED_RETRY_AFTER_MS };
     }
     this.reclaimExpired();
-    const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.inFlight);
+    const free = this.#waiters.length > 0 ? 0 : Math.min(Math.max(0, registration.concurrency - this.inFlight), this.#rate.room(registration.rateLimit, this.#now()));
     const grants: SlotGrant[] = [];
     for (const job of jobs) {
       if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#cancelledForMs(job.jobId) > 0) break;
@@ -215,8 +229,10 @@ export class Slots {
       let answer: AcquireResult;
       if (!registration) answer = { status: 'unknown' };
       else if (registration.paused) answer = this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
-      else if (this.inFlight < registration.concurrency) answer = this.#grant(registration, waiter, waiter.onCancel);
-      else break;
+      else if (this.inFlight < registration.concurrency) {
+        const rateWaitMs = this.#rate.waitMs(registration.rateLimit, this.#now());
+        answer = rateWaitMs > 0 ? this.#refuse('rate', rateRetryAfter(rateWaitMs)) : this.#grant(registration, waiter, waiter.onCancel);
+      } else break;
       this.#waiters.shift();
       clearTimeout(waiter.timer);
       waiter.resolve(answer);
@@ -297,12 +313,13 @@ export class Slots {
     const now = this.#now();
     const id = `${this.#epoch}.${(this.#sequence++).toString(36)}`;
     this.#leases.set(id, { id, jobId, attemptsMade, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS });
+    this.#rate.record(registration.rateLimit, now);
     if (onCancel) this.#cancellers.set(id, keepCallback(onCancel));
     this.#figures.count('dispatched');
     return { status: 'granted', leaseId: id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
   }
 
-  #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
+  #refuse(reason: 'busy' | 'paused' | 'in_flight' | 'rate', retryAfterMs: number): AcquireResult {
     this.#figures.count('throttled');
     return { status: 'throttled', reason, retryAfterMs };
   }

@@ -43,8 +43,8 @@ export type Replayed = { status: 'replayed' };
 
 export type AcquireResult =
   | SlotGrant
-  /** `in_flight`: the same job and attempt is being dispatched right now. */
-  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight'; retryAfterMs: number }
+  /** `in_flight`: the same job and attempt is being dispatched right now; `rate`: no start allowed before `retryAfterMs`. */
+  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight' | 'rate'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;
 
@@ -97,6 +97,8 @@ export interface QueueStats {
   inFlight: number;
   limit: number;
   waiting: number;
+  /** The queue's `rateLimit` and the calls started in its current window; null without one. */
+  rate: { max: number; perMs: number; started: number } | null;
   totals: {
     dispatched: number;
     completed: number;

@@ -35,7 +35,7 @@ const OutcomeSchema = z
   .union([
     z.object({ outcome: z.literal('completed'), result: z.unknown(), durationMs: z.number() }),
     z.object({ outcome: z.literal('failed'), retryable: z.boolean(), error: z.object({ message: z.string(), status: z.int().optional() }), durationMs: z.number() }),
-    z.object({ outcome: z.literal('throttled'), retryAfterMs: z.number(), reason: z.enum(['busy', 'paused', 'feature', 'in_flight', 'budget']).optional() }),
+    z.object({ outcome: z.literal('throttled'), retryAfterMs: z.number(), reason: z.enum(['busy', 'paused', 'feature', 'in_flight', 'budget', 'rate']).optional() }),
   ])
   .meta({ id: 'DispatchOutcome' });
 const BatchSchema = z

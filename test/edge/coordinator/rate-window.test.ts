@@ -1,0 +1,52 @@
+// The rate limit's sliding log as a plain class: no window of `perMs` ever holds more than `max`
+// starts, and a refused caller learns the exact moment the next start is allowed.
+
+import { describe, expect, it } from 'vitest';
+import { RateWindow } from '../../../worker/coordinator/rate-window.ts';
+
+const LIMIT = { max: 3, perMs: 1_000 };
+
+describe('RateWindow', () => {
+  it('allows max starts, then answers the exact wait until the oldest leaves the window', () => {
+    const rate = new RateWindow();
+    for (const at of [0, 100, 250]) {
+      expect(rate.waitMs(LIMIT, at)).toBe(0);
+      rate.record(LIMIT, at);
+    }
+    expect(rate.waitMs(LIMIT, 300)).toBe(700);
+    expect(rate.room(LIMIT, 300)).toBe(0);
+    expect(rate.waitMs(LIMIT, 999)).toBe(1);
+    // At 1000 the start at 0 is a full window old: exactly one more may start, then the next waits for the one at 100.
+    expect(rate.waitMs(LIMIT, 1_000)).toBe(0);
+    rate.record(LIMIT, 1_000);
+    expect(rate.waitMs(LIMIT, 1_000)).toBe(100);
+  });
+
+  it('never lets a sliding window hold more than max when every start waits as told', () => {
+    const rate = new RateWindow();
+    const starts: number[] = [];
+    let now = 0;
+    while (starts.length < 50) {
+      const wait = rate.waitMs(LIMIT, now);
+      if (wait === 0) {
+        rate.record(LIMIT, now);
+        starts.push(now);
+      }
+      now += wait === 0 ? 7 : wait;
+    }
+    for (const start of starts) expect(starts.filter((at) => at >= start && at < start + LIMIT.perMs).length).toBeLessThanOrEqual(LIMIT.max);
+    // And it is not slower than the limit: 50 starts at 3 per second take under 17 windows.
+    expect(starts.at(-1)).toBeLessThan(17 * LIMIT.perMs);
+  });
+
+  it('counts the starts already made against a lowered max, and forgets them without a limit', () => {
+    const rate = new RateWindow();
+    for (const at of [0, 10, 20]) rate.record(LIMIT, at);
+    const lowered = { max: 1, perMs: 1_000 };
+    // One start allowed per window: the newest (at 20) must leave it first.
+    expect(rate.waitMs(lowered, 30)).toBe(990);
+    expect(rate.room(undefined, 30)).toBe(Number.POSITIVE_INFINITY);
+    rate.record(undefined, 30);
+    expect(rate.started(LIMIT, 31)).toBe(0);
+  });
+});
