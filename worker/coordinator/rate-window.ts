@@ -2,17 +2,27 @@
 // sliding log of the recent start times, in memory only (no write per job): a token bucket or GCRA
 // would let close to twice `max` start within one window after an idle spell.
 //
+// The window the feature sees is what counts, and a call reaches it some milliseconds after its
+// grant, not always the same number: each start holds its place for a guard longer than `perMs`
+// (5%, at most a second), so a call delivered late and the next delivered early still sit in
+// separate windows. The price: a queue runs at about 95% of its nominal rate.
+//
 // After a restart of the coordinator the log is empty, so up to `max` more calls may start in the
 // window that spans the restart (one extra window's worth, at most). Eviction of an idle object does
 // not cause it for the usual windows: an object is evicted only after tens of seconds without a call.
 
 import type { RateLimit } from '../../src/protocol.ts';
 
+const DELIVERY_GUARD = { fraction: 0.05, maxMs: 1_000 };
+
+/** How long a start counts against the limit: `perMs` and the delivery guard. */
+export const countedForMs = ({ perMs }: RateLimit): number => perMs + Math.min(Math.ceil(perMs * DELIVERY_GUARD.fraction), DELIVERY_GUARD.maxMs);
+
 export class RateWindow {
-  /** Start times (ms), oldest first; only those of the last `perMs` are kept. */
+  /** Start times (ms), oldest first; only those still counted (`countedForMs`) are kept. */
   #starts: number[] = [];
 
-  /** Starts in the window ending at `now`. */
+  /** Starts still counted at `now`. */
   started(limit: RateLimit, now: number): number {
     this.#forget(limit, now);
     return this.#starts.length;
@@ -24,7 +34,7 @@ export class RateWindow {
     this.#forget(limit, now);
     // A lowered `max` keeps the starts already made: the newest `max - 1` of them must stay, so the one before them must leave the window.
     const blocking = this.#starts.length - limit.max;
-    return blocking < 0 ? 0 : this.#starts[blocking] + limit.perMs - now;
+    return blocking < 0 ? 0 : this.#starts[blocking] + countedForMs(limit) - now;
   }
 
   /** How many calls may start at `now`, one after another (all of them when unlimited). */
@@ -42,7 +52,7 @@ export class RateWindow {
   }
 
   #forget(limit: RateLimit, now: number): void {
-    const keepFrom = this.#starts.findIndex((at) => at > now - limit.perMs);
+    const keepFrom = this.#starts.findIndex((at) => at > now - countedForMs(limit));
     if (keepFrom === -1) this.#starts = [];
     else if (keepFrom > 0) this.#starts.splice(0, keepFrom);
   }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Registration } from '../../../src/protocol.ts';
 import { Figures } from '../../../worker/coordinator/figures.ts';
+import { countedForMs } from '../../../worker/coordinator/rate-window.ts';
 import { LEASE_GRACE_MS, RESERVATION_SLACK_MS, Slots, type Reservation } from '../../../worker/coordinator/slots.ts';
 import type { AcquireResult, SlotGrant } from '../../../worker/coordinator/types.ts';
 
@@ -137,6 +138,7 @@ describe('Slots', () => {
 
   describe('with a rateLimit', () => {
     const RATE = { max: 2, perMs: 1_000 };
+    const COUNTED_MS = countedForMs(RATE);
 
     it('holds both limits at once: the rate refuses with the exact wait, concurrency as busy', () => {
       const { slots, figures, advance } = setup({ registration: { concurrency: 3, rateLimit: RATE } });
@@ -144,19 +146,19 @@ describe('Slots', () => {
       // Three slots are free but only two starts are allowed in the window.
       expect(batch.status === 'granted' && batch.grants).toHaveLength(2);
       advance(300);
-      expect(slots.acquire({ ...job('c'), maxWaitMs: 5_000 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: 700 });
+      expect(slots.acquire({ ...job('c'), maxWaitMs: 5_000 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS - 300 });
       expect(slots.rate).toEqual({ ...RATE, started: 2 });
-      advance(700);
+      advance(COUNTED_MS - 300);
       const third = granted(slots.acquire({ ...job('c'), maxWaitMs: 0 }));
       // A window later the rate has room, but the three slots are taken.
-      advance(1_000);
+      advance(COUNTED_MS);
       expect(slots.acquire({ ...job('d'), maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
       if (batch.status !== 'granted') throw new Error('expected grants');
       slots.release([...batch.grants, third].map(({ leaseId }) => done(leaseId)));
       granted(slots.acquire({ ...job('d'), maxWaitMs: 0 }));
       granted(slots.acquire({ ...job('e'), maxWaitMs: 0 }));
       // A slot is free, the rate is not.
-      expect(slots.acquire({ ...job('f'), maxWaitMs: 0 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: 1_000 });
+      expect(slots.acquire({ ...job('f'), maxWaitMs: 0 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS });
       expect(figures.view().totals).toMatchObject({ dispatched: 5, throttled: 3 });
     });
 
@@ -167,7 +169,7 @@ describe('Slots', () => {
       advance(100);
       granted(await (slots.release([done(holder.leaseId)]), waiter));
       const next = slots.acquire({ ...job('next'), maxWaitMs: 0 });
-      expect(next).toMatchObject({ status: 'throttled', reason: 'rate', retryAfterMs: 900 });
+      expect(next).toMatchObject({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS - 100 });
       expect(slots.waiting).toBe(0);
     });
 
@@ -178,7 +180,7 @@ describe('Slots', () => {
       advance(10);
       // Started before the limit existed, they are not counted: the first start under it goes.
       granted(slots.acquire({ ...job('d'), maxWaitMs: 0 }));
-      expect(slots.acquire({ ...job('e'), maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'rate', retryAfterMs: 1_000 });
+      expect(slots.acquire({ ...job('e'), maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'rate', retryAfterMs: countedForMs({ max: 1, perMs: 1_000 }) });
       patch({ rateLimit: undefined });
       granted(slots.acquire({ ...job('e'), maxWaitMs: 0 }));
       expect(slots.rate).toBeNull();
