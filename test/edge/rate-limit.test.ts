@@ -3,6 +3,8 @@
 // answered `throttled` (reason `rate`, the exact wait) without calling the feature, and shown in
 // /internal/status.
 
+import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../src/protocol.ts';
 import { countedForMs } from '../../worker/coordinator/rate-window.ts';
@@ -84,5 +86,25 @@ describe('rateLimit', () => {
     expect((await dispatchEach(queueName, ['a', 'b'])).map((o) => o.outcome)).toEqual(['completed', 'throttled']);
     await patchRegistration(queueName, { rateLimit: { max: 3, perMs: MINUTE } });
     expect((await dispatchEach(queueName, ['b', 'c', 'd'])).map((o) => o.outcome)).toEqual(['completed', 'completed', 'throttled']);
+  });
+
+  it('keeps counting the starts across a restart once its alarm has flushed them, and forgets them at once without a flush', async () => {
+    const queueName = uniqueQueue('rate-restart');
+    await registerStubQueue(queueName, { rateLimit: { max: 2, perMs: MINUTE } });
+    expect((await dispatchEach(queueName, ['a', 'b'])).map((o) => o.outcome)).toEqual(['completed', 'completed']);
+    const coordinator = env.QUEUE_COORDINATOR.getByName(queueName);
+
+    // The alarm stores the log with the figures (an idle coordinator's alarm runs before it is evicted).
+    expect(await runDurableObjectAlarm(coordinator)).toBe(true);
+    await evictDurableObject(coordinator);
+    expect(await dispatch({ queueName, jobId: 'c' })).toMatchObject({ outcome: 'throttled', reason: 'rate' });
+    expect((await env.QUEUE_COORDINATOR.getByName(queueName).stats()).rate).toEqual({ max: 2, perMs: MINUTE, started: 2 });
+
+    // A crash before the flush: the window's starts since then are forgotten, the documented extra window's worth.
+    await patchRegistration(queueName, { rateLimit: { max: 3, perMs: MINUTE } });
+    expect(await dispatch({ queueName, jobId: 'c' })).toMatchObject({ outcome: 'completed' });
+    await evictDurableObject(env.QUEUE_COORDINATOR.getByName(queueName));
+    expect((await env.QUEUE_COORDINATOR.getByName(queueName).stats()).rate).toEqual({ max: 3, perMs: MINUTE, started: 2 });
+    expect((await stubStats(queueName)).count).toBe(3);
   });
 });

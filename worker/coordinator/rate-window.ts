@@ -7,9 +7,10 @@
 // (5%, at most a second), so a call delivered late and the next delivered early still sit in
 // separate windows. The price: a queue runs at about 95% of its nominal rate.
 //
-// After a restart of the coordinator the log is empty, so up to `max` more calls may start in the
-// window that spans the restart (one extra window's worth, at most). Eviction of an idle object does
-// not cause it for the usual windows: an object is evicted only after tens of seconds without a call.
+// Nothing is written per start: the coordinator stores the log with its figures, at most once per
+// flush (FLUSH_MS), and a restarted coordinator starts from it. An idle coordinator flushes before
+// it is evicted, so eviction loses nothing; a crash or deploy loses the starts since the last flush
+// (at most FLUSH_MS of them, and never more than one window's worth).
 
 import type { RateLimit } from '../../src/protocol.ts';
 
@@ -20,7 +21,24 @@ export const countedForMs = ({ perMs }: RateLimit): number => perMs + Math.min(M
 
 export class RateWindow {
   /** Start times (ms), oldest first; only those still counted (`countedForMs`) are kept. */
-  #starts: number[] = [];
+  #starts: number[];
+  /** Starts recorded or dropped since the last `persisted()`. */
+  #dirty = false;
+
+  /** `inherited`: the log a previous incarnation stored. */
+  constructor(inherited: readonly number[] = []) {
+    this.#starts = [...inherited];
+  }
+
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** The log as storage should hold it now. */
+  persisted(): number[] {
+    this.#dirty = false;
+    return [...this.#starts];
+  }
 
   /** Starts still counted at `now`. */
   started(limit: RateLimit, now: number): number {
@@ -45,15 +63,19 @@ export class RateWindow {
   /** A call started at `now`; remembered only while the queue has a limit. */
   record(limit: RateLimit | undefined, now: number): void {
     if (!limit) {
+      this.#dirty ||= this.#starts.length > 0;
       this.#starts = [];
       return;
     }
     this.#starts.push(now);
+    this.#dirty = true;
   }
 
   #forget(limit: RateLimit, now: number): void {
     const keepFrom = this.#starts.findIndex((at) => at > now - countedForMs(limit));
+    if (keepFrom === 0) return;
+    // Forgetting changes nothing storage must know (the stored starts expire the same way), so it leaves `dirty` alone.
     if (keepFrom === -1) this.#starts = [];
-    else if (keepFrom > 0) this.#starts.splice(0, keepFrom);
+    else this.#starts.splice(0, keepFrom);
   }
 }

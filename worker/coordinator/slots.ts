@@ -80,6 +80,8 @@ export interface SlotsOptions {
   figures: Figures;
   /** The reservation a previous incarnation left in storage: its calls may still run. */
   inherited?: Reservation | null;
+  /** The rate window's starts a previous incarnation left in storage. */
+  inheritedStarts?: number[] | null;
   /** Writes a reservation; called before the answer that needs it leaves (once per call that granted). */
   persist: (reservation: Reservation) => void;
   now?: () => number;
@@ -95,7 +97,7 @@ export class Slots {
   #sequence = 0;
   readonly #leases = new Map<string, Lease>();
   readonly #waiters: Waiter[] = [];
-  readonly #rate = new RateWindow();
+  readonly #rate: RateWindow;
   /** Per lease, how to abort its call (memory only: after a restart a cancel finds none and the lease simply ends). */
   readonly #cancellers = new Map<string, KeptCallback>();
   /** Recently cancelled job ids and until when they get no slot. */
@@ -107,7 +109,8 @@ export class Slots {
   /** While callers wait: takes back the soonest expiring lease for them. */
   #reclaimTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ registration, figures, inherited, persist, now = Date.now }: SlotsOptions) {
+  constructor({ registration, figures, inherited, inheritedStarts, persist, now = Date.now }: SlotsOptions) {
+    this.#rate = new RateWindow(inheritedStarts ?? []);
     this.#registration = registration;
     this.#persist = persist;
     this.#figures = figures;
@@ -122,6 +125,11 @@ export class Slots {
 
   get waiting(): number {
     return this.#waiters.length;
+  }
+
+  /** The start log, for the coordinator's flush: it counts on a restart. */
+  get rateWindow(): Pick<RateWindow, 'dirty' | 'persisted'> {
+    return this.#rate;
   }
 
   /** The queue's `rateLimit` and the calls started in its current window; null without one. */

@@ -57,4 +57,23 @@ describe('RateWindow', () => {
     rate.record(undefined, 30);
     expect(rate.started(LIMIT, 31)).toBe(0);
   });
+
+  it('hands storage its log only when a start changed it, and a new window counts the stored starts', () => {
+    const rate = new RateWindow();
+    expect(rate.dirty).toBe(false);
+    rate.record(LIMIT, 0);
+    rate.record(LIMIT, 10);
+    expect(rate.dirty).toBe(true);
+    const stored = rate.persisted();
+    expect(stored).toEqual([0, 10]);
+    expect(rate.dirty).toBe(false);
+    // Starts leaving the window are not worth a write: the stored copy expires the same way.
+    expect(rate.started(LIMIT, COUNTED_MS + 5)).toBe(1);
+    expect(rate.dirty).toBe(false);
+
+    const restarted = new RateWindow(stored);
+    expect(restarted.waitMs(LIMIT, 20)).toBe(0);
+    restarted.record(LIMIT, 20);
+    expect(restarted.waitMs(LIMIT, 30)).toBe(COUNTED_MS - 30);
+  });
 });
