@@ -23,7 +23,7 @@ const HealthSchema = z
 
 const StatusSchema = z
   .object({
-    queues: z.array(z.object({ name: z.string() }).loose().meta({ description: 'Registration, in flight / limit, totals, latency, last error, budget, Redis depth.' })),
+    queues: z.array(z.object({ name: z.string() }).loose().meta({ description: 'Registration, in flight / limit, rate (`{max, perMs, started}` or null), totals, latency, last error, budget, Redis depth.' })),
     bridges: z.unknown(),
     depthError: z.string().optional(),
   })
