@@ -183,7 +183,8 @@ export class Slots {
 
   /**
    * Slots for a batch at once: as many as are free right now, without waiting, and none while
-   * others wait in line (they came first). The rest of the batch calls `acquire` per job.
+   * others wait in line (they came first). The rest of the batch calls `acquire` per job, unless
+   * the rate stopped it: then `rest` answers them all.
    */
   acquireMany(jobs: JobAttempt[], onCancel?: CancelCallback): AcquireManyResult {
     const registration = this.#registration();
@@ -200,7 +201,11 @@ export class Slots {
       grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }, onCancel));
     }
     this.#reserve();
-    return { status: 'granted', grants };
+    // Past the rate no job of the rest may start, whatever else kept it: one answer spares each its own call.
+    const rateWaitMs = grants.length < jobs.length ? this.#rate.waitMs(registration.rateLimit, this.#now()) : 0;
+    if (rateWaitMs === 0) return { status: 'granted', grants };
+    this.#figures.count('throttled', jobs.length - grants.length);
+    return { status: 'granted', grants, rest: { status: 'throttled', reason: 'rate', retryAfterMs: rateRetryAfter(rateWaitMs) } };
   }
 
   /** Gives slots back and records how each dispatch ended. Unknown lease ids (expired) only count. */

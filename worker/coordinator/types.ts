@@ -51,9 +51,15 @@ export type AcquireResult =
 /** What a dispatch runs with once a replay is ruled out: a slot, or why there is none. */
 export type SlotAnswer = Exclude<AcquireResult, Replayed>;
 
-/** For a batch: slots for the first `grants.length` jobs; the others must `acquire` one by one. */
+/** A batch's jobs past the rate: one answer for all of them, so none asks again. */
+export type RateThrottled = { status: 'throttled'; reason: 'rate'; retryAfterMs: number };
+
+/**
+ * For a batch: slots for the first `grants.length` jobs; the others must `acquire` one by one, or,
+ * when the rate stopped them (`rest`), are throttled as it says.
+ */
 export type AcquireManyResult =
-  | { status: 'granted'; grants: SlotGrant[] }
+  | { status: 'granted'; grants: SlotGrant[]; rest?: RateThrottled }
   | { status: 'throttled'; reason: 'paused'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;

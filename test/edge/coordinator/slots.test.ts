@@ -143,8 +143,9 @@ describe('Slots', () => {
     it('holds both limits at once: the rate refuses with the exact wait, concurrency as busy', () => {
       const { slots, figures, advance } = setup({ registration: { concurrency: 3, rateLimit: RATE } });
       const batch = slots.acquireMany([job('a'), job('b'), job('c')]);
-      // Three slots are free but only two starts are allowed in the window.
+      // Three slots are free but only two starts are allowed in the window: the third is told at once.
       expect(batch.status === 'granted' && batch.grants).toHaveLength(2);
+      expect(batch.status === 'granted' && batch.rest).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS });
       advance(300);
       expect(slots.acquire({ ...job('c'), maxWaitMs: 5_000 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS - 300 });
       expect(slots.rate).toEqual({ ...RATE, started: 2 });
@@ -159,7 +160,14 @@ describe('Slots', () => {
       granted(slots.acquire({ ...job('e'), maxWaitMs: 0 }));
       // A slot is free, the rate is not.
       expect(slots.acquire({ ...job('f'), maxWaitMs: 0 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS });
-      expect(figures.view().totals).toMatchObject({ dispatched: 5, throttled: 3 });
+      expect(figures.view().totals).toMatchObject({ dispatched: 5, throttled: 4 });
+    });
+
+    it('answers a batch the line or the limit stopped, not the rate, without rest: those jobs ask one by one', () => {
+      const { slots } = setup({ registration: { concurrency: 1, rateLimit: RATE } });
+      const batch = slots.acquireMany([job('a'), job('b')]);
+      expect(batch).toMatchObject({ status: 'granted', grants: [{ status: 'granted' }] });
+      expect(batch.status === 'granted' && batch.rest).toBeUndefined();
     });
 
     it('tells a caller waiting in line for a slot the rate wait instead of holding it', async () => {
