@@ -1,12 +1,14 @@
 // One QueueCoordinator per queue (env.QUEUE_COORDINATOR.getByName(queueName)). It is the queue's
 // single point of truth: the authoritative registration (KV and the registry index are replicas),
-// the global concurrency slots and start rate across every bridge replica (slots.ts, rate-window.ts), the queue's figures
-// (figures.ts), and (in memory) the signed dispatches it has accepted, to refuse replays. This
-// class keeps what only a Durable Object can: RPC, storage and the alarm.
+// the global concurrency slots and start rate across every bridge replica (slots.ts,
+// rate-window.ts), the queue's figures (figures.ts), and (in memory) the signed dispatches it has
+// accepted, to refuse replays. This class keeps what only a Durable Object can: RPC, storage and
+// the alarm.
 //
 // Cost (BENCHMARKS.md): no row per job. Slots are persisted as one reservation row, rewritten only
 // when the calls in flight outgrow it; figures (and a rate-limited queue's start log) are flushed
-// from the alarm at most once per FLUSH_MS, and nothing else keeps a timer, so a coordinator idle between calls can hibernate.
+// from the alarm at most once per FLUSH_MS, and nothing else keeps a timer, so a coordinator idle
+// between calls can hibernate.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Registration } from '../../src/protocol.ts';
