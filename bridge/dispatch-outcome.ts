@@ -4,7 +4,7 @@
 import type { DispatchOutcome, ThrottledOutcome } from '../src/protocol.ts';
 import { isPlainObject } from '../src/json.ts';
 
-const THROTTLE_REASONS: ReadonlySet<unknown> = new Set(['busy', 'paused', 'feature', 'in_flight', 'budget']);
+const THROTTLE_REASONS: ReadonlySet<unknown> = new Set(['busy', 'paused', 'feature', 'in_flight', 'budget', 'rate']);
 
 const isDuration = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 

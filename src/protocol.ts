@@ -38,6 +38,8 @@ export const LIMITS = {
   delayMs: { min: 0, max: 24 * 60 * 60 * 1000 },
   maxDelayMs: { min: 0, max: 7 * 24 * 60 * 60 * 1000 },
   jitter: { min: 0, max: 1 },
+  rateLimitMax: { min: 1, max: 10_000 },
+  rateLimitPerMs: { min: 100, max: 24 * 60 * 60 * 1000 },
   endpointLength: 2048,
   pathLength: 512,
 } as const;
@@ -90,6 +92,12 @@ export interface AlertSettings {
   backlogOver?: number;
 }
 
+/** At most `max` feature calls of the queue start in any `perMs` window, across every bridge and isolate. */
+export interface RateLimit {
+  max: number;
+  perMs: number;
+}
+
 export interface Registration {
   name: string;
   endpoint: string;
@@ -98,6 +106,7 @@ export interface Registration {
   timeoutMs: number;
   retry: RetryPolicy;
   paused: boolean;
+  rateLimit?: RateLimit;
   schedules?: Schedule[];
   alerts?: AlertSettings;
   version: number;
@@ -105,7 +114,9 @@ export interface Registration {
 }
 
 /** What an admin may send: everything but `name` (from the URL), `version` and `updatedAt` (ours). */
-export type RegistrationInput = Partial<Omit<Registration, 'name' | 'version' | 'updatedAt' | 'retry' | 'alerts'>> & {
+export type RegistrationInput = Partial<Omit<Registration, 'name' | 'version' | 'updatedAt' | 'retry' | 'alerts' | 'rateLimit'>> & {
+  /** `null` removes the queue's rate limit. */
+  rateLimit?: RateLimit | null;
   retry?: Partial<Omit<RetryPolicy, 'backoff'>> & { backoff?: Partial<BackoffPolicy> };
   /** `null` removes the queue's alerts. */
   alerts?: AlertSettings | null;
@@ -170,10 +181,10 @@ export interface ThrottledOutcome {
   /**
    * Why the job was not attempted: no free slot under the queue's own limit, paused queue, the
    * feature asked to slow down, this very attempt of the job is still being dispatched (a
-   * redispatch while the first runs), or the edge isolate's dispatch budget is spent and the queue
-   * is past its fair share of it.
+   * redispatch while the first runs), the edge isolate's dispatch budget is spent and the queue
+   * is past its fair share of it, or the queue's `rateLimit` allows no start before `retryAfterMs`.
    */
-  reason?: 'busy' | 'paused' | 'feature' | 'in_flight' | 'budget';
+  reason?: 'busy' | 'paused' | 'feature' | 'in_flight' | 'budget' | 'rate';
 }
 
 export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;

@@ -86,8 +86,9 @@ export const checkRegistrationInput = (
  * Nested `retry`/`retry.backoff` merge field by field; then the rules that need the merged result.
  */
 export const mergeRegistration = (name: string, input: RegistrationInput, base: RegistrationSpec): ValidationResult<RegistrationSpec> => {
-  const { schedules: _schedules, alerts: _alerts, ...rest } = structuredClone(base);
-  const spec: RegistrationSpec = { ...rest, ...mergeFlowFields(input, base) };
+  const { schedules: _schedules, alerts: _alerts, rateLimit: baseRate, ...rest } = structuredClone(base);
+  const rateLimit = input.rateLimit === undefined ? baseRate : input.rateLimit;
+  const spec: RegistrationSpec = { ...rest, ...(rateLimit ? { rateLimit: { ...rateLimit } } : {}), ...mergeFlowFields(input, base) };
   spec.name = name;
   spec.endpoint = input.endpoint ?? spec.endpoint;
   spec.path = input.path ?? spec.path;

@@ -49,6 +49,11 @@ const backoffInput = strictObject({
   jitter: numberIn(LIMITS.jitter).optional().meta({ description: 'Fraction of the delay randomised away (0 = exact).' }),
 });
 
+const rateLimitInput = strictObject({
+  max: integerIn(LIMITS.rateLimitMax).meta({ description: 'Most feature calls that may start in any window of `perMs`.' }),
+  perMs: integerIn(LIMITS.rateLimitPerMs).meta({ description: 'The window, in milliseconds.' }),
+});
+
 const retryInput = strictObject({
   attempts: integerIn(LIMITS.attempts).optional().meta({ description: 'Total attempts including the first one.' }),
   backoff: backoffInput.optional(),
@@ -82,6 +87,10 @@ const inputShape = {
   timeoutMs: integerIn(LIMITS.timeoutMs).optional().meta({ description: 'The feature call is aborted after this long.' }),
   retry: retryInput.optional(),
   paused: z.boolean({ error: 'must be true or false' }).optional(),
+  rateLimit: rateLimitInput
+    .nullable()
+    .optional()
+    .meta({ description: 'Global start rate across every bridge replica, enforced with `concurrency`; `null` removes it.', example: { max: 50, perMs: 1000 } }),
   schedules: z.unknown().optional().meta({ description: 'Up to 20 `Schedule`s; `[]` removes them all.' }),
   alerts: z.unknown().optional().meta({ description: '`Alerts`, or `null` to remove them.' }),
   // A registration read from GET can be sent back as it is: these two are the edge's and ignored.
@@ -117,6 +126,7 @@ export const RegistrationSchema = z
       backoff: z.object({ type: z.enum(BACKOFF_TYPES), delayMs: z.int(), maxDelayMs: z.int(), jitter: z.number() }),
     }),
     paused: z.boolean(),
+    rateLimit: z.object({ max: z.int(), perMs: z.int() }).optional().meta({ description: 'At most `max` feature calls start in any `perMs` window.' }),
     schedules: z.array(ScheduleSchema).optional(),
     alerts: AlertsSchema.optional(),
     version: z.int().meta({ description: 'Bumped on every write; the ETag.' }),

@@ -66,7 +66,7 @@ afterAll(() =>
 
 describe('status', () => {
   it("shows both tiers healthy and each queue's figures; --json parses", async () => {
-    const name = await stack.register('cli-status', { concurrency: 3 });
+    const name = await stack.register('cli-status', { concurrency: 3, rateLimit: { max: 5, perMs: 1_000 } });
     // The bridge reports ok once it has synced with the edge and runs the new queue's worker.
     const json = await waitFor(
       async () => {
@@ -83,7 +83,8 @@ describe('status', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`^edge\\s+${stack.edge.url}\\s+ok$`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^bridge\\s+${bridge.url}\\s+ok$`, 'm'));
-    expect(table.stdout).toMatch(new RegExp(`^${name}\\s+false\\s+0/3\\s+running\\s+0\\s+0\\s+0\\s+0`, 'm'));
+    // RATE: the starts counted in the window / max per window.
+    expect(table.stdout).toMatch(new RegExp(`^${name}\\s+false\\s+0/3\\s+0/5 per 1000 ms\\s+running\\s+0\\s+0\\s+0\\s+0`, 'm'));
   });
 
   it("shows the soonest run of a queue's schedules", async () => {

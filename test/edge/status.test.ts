@@ -37,6 +37,7 @@ describe('GET /internal/status', () => {
       inFlight: 0,
       limit: 3,
       waiting: 0,
+      rate: null,
       totals: { dispatched: 0, completed: 0, failedRetryable: 0, failedFinal: 0, throttled: 0, throttledBudget: 0, leasesExpired: 0 },
       latencyMs: { p50: null, p95: null },
       lastError: null,

@@ -1,12 +1,14 @@
 // One QueueCoordinator per queue (env.QUEUE_COORDINATOR.getByName(queueName)). It is the queue's
 // single point of truth: the authoritative registration (KV and the registry index are replicas),
-// the global concurrency slots across every bridge replica (slots.ts), the queue's figures
-// (figures.ts), and (in memory) the signed dispatches it has accepted, to refuse replays. This
-// class keeps what only a Durable Object can: RPC, storage and the alarm.
+// the global concurrency slots and start rate across every bridge replica (slots.ts,
+// rate-window.ts), the queue's figures (figures.ts), and (in memory) the signed dispatches it has
+// accepted, to refuse replays. This class keeps what only a Durable Object can: RPC, storage and
+// the alarm.
 //
 // Cost (BENCHMARKS.md): no row per job. Slots are persisted as one reservation row, rewritten only
-// when the calls in flight outgrow it; figures are flushed from the alarm at most once per
-// FLUSH_MS, and nothing else keeps a timer, so a coordinator idle between calls can hibernate.
+// when the calls in flight outgrow it; figures (and a rate-limited queue's start log) are flushed
+// from the alarm at most once per FLUSH_MS, and nothing else keeps a timer, so a coordinator idle
+// between calls can hibernate.
 
 import { DurableObject } from 'cloudflare:workers';
 import type { Registration } from '../../src/protocol.ts';
@@ -50,6 +52,7 @@ const REGISTRATION = 'registration';
 const TOMBSTONE = 'deletedVersion';
 const FIGURES = 'figures';
 const RESERVATION = 'reservation';
+const RATE_STARTS = 'rateStarts';
 /** Keys of the storage API this object used before its SQL table; read once, then moved. */
 const LEGACY_LEASE_PREFIX = 'lease:';
 const LEGACY_STATS = 'stats';
@@ -63,6 +66,7 @@ interface StoredState {
   deletedVersion?: number;
   figures?: PersistedFigures;
   reservation?: Reservation;
+  rateStarts?: number[];
 }
 
 export class QueueCoordinator extends DurableObject<Env> {
@@ -89,6 +93,7 @@ export class QueueCoordinator extends DurableObject<Env> {
         registration: () => this.#registration,
         figures: this.#figures,
         inherited: state.reservation,
+        inheritedStarts: state.rateStarts,
         persist: (reservation) => this.#write(RESERVATION, reservation),
       });
       this.#alarmAt = await ctx.storage.getAlarm();
@@ -231,6 +236,7 @@ export class QueueCoordinator extends DurableObject<Env> {
         inFlight: this.#slots.inFlight,
         limit: this.#registration?.concurrency ?? 0,
         waiting: this.#slots.waiting,
+        rate: this.#slots.rate,
         ...this.#figures.view(),
       };
     });
@@ -252,6 +258,7 @@ export class QueueCoordinator extends DurableObject<Env> {
       this.#slots.shrinkReservation();
       this.#slots.serveWaiters();
       if (this.#figures.dirty) this.#write(FIGURES, this.#figures.persisted());
+      if (this.#slots.rateWindow.dirty) this.#write(RATE_STARTS, this.#slots.rateWindow.persisted());
     }, 'alarm');
   }
 
@@ -259,7 +266,7 @@ export class QueueCoordinator extends DurableObject<Env> {
 
   /** One alarm per FLUSH_MS at most, and only while there is something to write. */
   #scheduleFlush(): void {
-    if (this.#alarmAt !== null || !(this.#figures.dirty || this.#slots.overReserved)) return;
+    if (this.#alarmAt !== null || !(this.#figures.dirty || this.#slots.overReserved || this.#slots.rateWindow.dirty)) return;
     this.#alarmAt = Date.now() + FLUSH_MS;
     // The alarm time is kept in the object's storage: priced as a row written.
     this.#meter.add({ rowsWritten: 1 });

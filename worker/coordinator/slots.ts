@@ -9,7 +9,8 @@
 
 import type { Registration } from '../../src/protocol.ts';
 import type { Figures } from './figures.ts';
-import type { AcquireManyResult, AcquireRequest, AcquireResult, CancelCallback, JobAttempt, Release, SlotGrant } from './types.ts';
+import { RateWindow } from './rate-window.ts';
+import type { AcquireManyResult, AcquireRequest, AcquireResult, CancelCallback, JobAttempt, QueueStats, Release, SlotGrant } from './types.ts';
 
 /** A lease outlives its call's timeout by this much before the slot is taken back. */
 export const LEASE_GRACE_MS = 2_000;
@@ -68,6 +69,9 @@ const keepCallback = (callback: CancelCallback): KeptCallback => {
 
 const clampRetryAfter = (ms: number): number => Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, ms)));
 
+/** The exact wait, in whole milliseconds (rounded up: never a moment too early). */
+const rateRetryAfter = (ms: number): number => Math.max(1, Math.ceil(ms));
+
 const sameAttempt = (a: JobAttempt, b: JobAttempt): boolean => a.jobId === b.jobId && a.attemptsMade === b.attemptsMade;
 
 export interface SlotsOptions {
@@ -76,6 +80,8 @@ export interface SlotsOptions {
   figures: Figures;
   /** The reservation a previous incarnation left in storage: its calls may still run. */
   inherited?: Reservation | null;
+  /** The rate window's starts a previous incarnation left in storage. */
+  inheritedStarts?: number[] | null;
   /** Writes a reservation; called before the answer that needs it leaves (once per call that granted). */
   persist: (reservation: Reservation) => void;
   now?: () => number;
@@ -91,6 +97,7 @@ export class Slots {
   #sequence = 0;
   readonly #leases = new Map<string, Lease>();
   readonly #waiters: Waiter[] = [];
+  readonly #rate: RateWindow;
   /** Per lease, how to abort its call (memory only: after a restart a cancel finds none and the lease simply ends). */
   readonly #cancellers = new Map<string, KeptCallback>();
   /** Recently cancelled job ids and until when they get no slot. */
@@ -102,7 +109,8 @@ export class Slots {
   /** While callers wait: takes back the soonest expiring lease for them. */
   #reclaimTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ registration, figures, inherited, persist, now = Date.now }: SlotsOptions) {
+  constructor({ registration, figures, inherited, inheritedStarts, persist, now = Date.now }: SlotsOptions) {
+    this.#rate = new RateWindow(inheritedStarts ?? []);
     this.#registration = registration;
     this.#persist = persist;
     this.#figures = figures;
@@ -119,6 +127,17 @@ export class Slots {
     return this.#waiters.length;
   }
 
+  /** The start log, for the coordinator's flush: it counts on a restart. */
+  get rateWindow(): Pick<RateWindow, 'dirty' | 'persisted'> {
+    return this.#rate;
+  }
+
+  /** The queue's `rateLimit` and the calls started in its current window; null without one. */
+  get rate(): QueueStats['rate'] {
+    const limit = this.#registration()?.rateLimit;
+    return limit ? { ...limit, started: this.#rate.started(limit, this.#now()) } : null;
+  }
+
   /**
    * A slot for one dispatch, or why not. Waits in a FIFO line up to `maxWaitMs` when all are busy.
    * A second dispatch of a job attempt that is still running gets none.
@@ -133,6 +152,9 @@ export class Slots {
     if (cancelledForMs > 0) return this.#refuse('in_flight', clampRetryAfter(cancelledForMs));
     const duplicateWaitMs = this.#duplicateWaitMs(attempt);
     if (duplicateWaitMs !== undefined) return this.#refuse('in_flight', duplicateWaitMs);
+    // Over the rate nobody may start, whatever the line: told the exact wait rather than held in line.
+    const rateWaitMs = this.#rate.waitMs(registration.rateLimit, this.#now());
+    if (rateWaitMs > 0) return this.#refuse('rate', rateRetryAfter(rateWaitMs));
     if (this.#waiters.length === 0 && this.inFlight < registration.concurrency) {
       const grant = this.#grant(registration, attempt, onCancel);
       this.#reserve();
@@ -161,7 +183,8 @@ export class Slots {
 
   /**
    * Slots for a batch at once: as many as are free right now, without waiting, and none while
-   * others wait in line (they came first). The rest of the batch calls `acquire` per job.
+   * others wait in line (they came first). The rest of the batch calls `acquire` per job, unless
+   * the rate stopped it: then `rest` answers them all.
    */
   acquireMany(jobs: JobAttempt[], onCancel?: CancelCallback): AcquireManyResult {
     const registration = this.#registration();
@@ -171,14 +194,18 @@ export class Slots {
       return { status: 'throttled', reason: 'paused', retryAfterMs: PAUSED_RETRY_AFTER_MS };
     }
     this.reclaimExpired();
-    const free = this.#waiters.length > 0 ? 0 : Math.max(0, registration.concurrency - this.inFlight);
+    const free = this.#waiters.length > 0 ? 0 : Math.min(Math.max(0, registration.concurrency - this.inFlight), this.#rate.room(registration.rateLimit, this.#now()));
     const grants: SlotGrant[] = [];
     for (const job of jobs) {
       if (grants.length >= free || this.#duplicateWaitMs(job) !== undefined || this.#cancelledForMs(job.jobId) > 0) break;
       grants.push(this.#grant(registration, { jobId: job.jobId, attemptsMade: job.attemptsMade }, onCancel));
     }
     this.#reserve();
-    return { status: 'granted', grants };
+    // Past the rate no job of the rest may start, whatever else kept it: one answer spares each its own call.
+    const rateWaitMs = grants.length < jobs.length ? this.#rate.waitMs(registration.rateLimit, this.#now()) : 0;
+    if (rateWaitMs === 0) return { status: 'granted', grants };
+    this.#figures.count('throttled', jobs.length - grants.length);
+    return { status: 'granted', grants, rest: { status: 'throttled', reason: 'rate', retryAfterMs: rateRetryAfter(rateWaitMs) } };
   }
 
   /** Gives slots back and records how each dispatch ended. Unknown lease ids (expired) only count. */
@@ -215,8 +242,10 @@ export class Slots {
       let answer: AcquireResult;
       if (!registration) answer = { status: 'unknown' };
       else if (registration.paused) answer = this.#refuse('paused', PAUSED_RETRY_AFTER_MS);
-      else if (this.inFlight < registration.concurrency) answer = this.#grant(registration, waiter, waiter.onCancel);
-      else break;
+      else if (this.inFlight < registration.concurrency) {
+        const rateWaitMs = this.#rate.waitMs(registration.rateLimit, this.#now());
+        answer = rateWaitMs > 0 ? this.#refuse('rate', rateRetryAfter(rateWaitMs)) : this.#grant(registration, waiter, waiter.onCancel);
+      } else break;
       this.#waiters.shift();
       clearTimeout(waiter.timer);
       waiter.resolve(answer);
@@ -297,12 +326,13 @@ export class Slots {
     const now = this.#now();
     const id = `${this.#epoch}.${(this.#sequence++).toString(36)}`;
     this.#leases.set(id, { id, jobId, attemptsMade, acquiredAt: now, expiresAt: now + registration.timeoutMs + LEASE_GRACE_MS });
+    this.#rate.record(registration.rateLimit, now);
     if (onCancel) this.#cancellers.set(id, keepCallback(onCancel));
     this.#figures.count('dispatched');
     return { status: 'granted', leaseId: id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
   }
 
-  #refuse(reason: 'busy' | 'paused' | 'in_flight', retryAfterMs: number): AcquireResult {
+  #refuse(reason: 'busy' | 'paused' | 'in_flight' | 'rate', retryAfterMs: number): AcquireResult {
     this.#figures.count('throttled');
     return { status: 'throttled', reason, retryAfterMs };
   }

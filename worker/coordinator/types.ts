@@ -43,17 +43,23 @@ export type Replayed = { status: 'replayed' };
 
 export type AcquireResult =
   | SlotGrant
-  /** `in_flight`: the same job and attempt is being dispatched right now. */
-  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight'; retryAfterMs: number }
+  /** `in_flight`: the same job and attempt is being dispatched right now; `rate`: no start allowed before `retryAfterMs`. */
+  | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight' | 'rate'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;
 
 /** What a dispatch runs with once a replay is ruled out: a slot, or why there is none. */
 export type SlotAnswer = Exclude<AcquireResult, Replayed>;
 
-/** For a batch: slots for the first `grants.length` jobs; the others must `acquire` one by one. */
+/** A batch's jobs past the rate: one answer for all of them, so none asks again. */
+export type RateThrottled = { status: 'throttled'; reason: 'rate'; retryAfterMs: number };
+
+/**
+ * For a batch: slots for the first `grants.length` jobs; the others must `acquire` one by one, or,
+ * when the rate stopped them (`rest`), are throttled as it says.
+ */
 export type AcquireManyResult =
-  | { status: 'granted'; grants: SlotGrant[] }
+  | { status: 'granted'; grants: SlotGrant[]; rest?: RateThrottled }
   | { status: 'throttled'; reason: 'paused'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;
@@ -97,6 +103,8 @@ export interface QueueStats {
   inFlight: number;
   limit: number;
   waiting: number;
+  /** The queue's `rateLimit` and the calls started in its current window; null without one. */
+  rate: { max: number; perMs: number; started: number } | null;
   totals: {
     dispatched: number;
     completed: number;

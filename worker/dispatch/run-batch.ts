@@ -64,7 +64,7 @@ export const startBatch = async (
   const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch, budget.takeRefused(queueName)));
   const slotFor = (job: QueuedJob, index: number): Promise<SlotAnswer> | SlotAnswer => {
     if (first.status !== 'granted') return first;
-    return first.grants[index] ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
+    return first.grants[index] ?? first.rest ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
   };
   const running = jobs.map(async (job, index): Promise<DispatchBatchLine> => {
     let outcome: DispatchOutcome | undefined;

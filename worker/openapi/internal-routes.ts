@@ -23,7 +23,7 @@ const HealthSchema = z
 
 const StatusSchema = z
   .object({
-    queues: z.array(z.object({ name: z.string() }).loose().meta({ description: 'Registration, in flight / limit, totals, latency, last error, budget, Redis depth.' })),
+    queues: z.array(z.object({ name: z.string() }).loose().meta({ description: 'Registration, in flight / limit, rate (`{max, perMs, started}` or null), totals, latency, last error, budget, Redis depth.' })),
     bridges: z.unknown(),
     depthError: z.string().optional(),
   })
@@ -35,7 +35,7 @@ const OutcomeSchema = z
   .union([
     z.object({ outcome: z.literal('completed'), result: z.unknown(), durationMs: z.number() }),
     z.object({ outcome: z.literal('failed'), retryable: z.boolean(), error: z.object({ message: z.string(), status: z.int().optional() }), durationMs: z.number() }),
-    z.object({ outcome: z.literal('throttled'), retryAfterMs: z.number(), reason: z.enum(['busy', 'paused', 'feature', 'in_flight', 'budget']).optional() }),
+    z.object({ outcome: z.literal('throttled'), retryAfterMs: z.number(), reason: z.enum(['busy', 'paused', 'feature', 'in_flight', 'budget', 'rate']).optional() }),
   ])
   .meta({ id: 'DispatchOutcome' });
 const BatchSchema = z

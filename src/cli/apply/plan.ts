@@ -31,11 +31,19 @@ export const isWrite = (change: Change): change is WriteChange => change.action 
 const canonical = (value: unknown): string =>
   JSON.stringify(value ?? null, (_key, item: unknown) => (isPlainObject(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1))) : item));
 
+/**
+ * The edge's value of a file's field: a leaf, or the object under a field the file sets to `null`
+ * (`"rateLimit": null` removes a limit the edge holds as `rateLimit.max` and `rateLimit.perMs`).
+ */
+const currentValue = (current: Registration, leaves: Map<string, unknown>, field: string): unknown =>
+  leaves.has(field) ? leaves.get(field) : field.split('.').reduce<unknown>((value, key) => (isPlainObject(value) ? value[key] : undefined), current);
+
 const fieldChanges = (entry: DesiredRegistration, current?: Registration): FieldChange[] => {
-  const currentFields = new Map(current ? flatten(current as unknown as Record<string, unknown>) : []);
+  const leaves = new Map(current ? flatten(current as unknown as Record<string, unknown>) : []);
   return flatten(entry.input as Record<string, unknown>)
-    .filter(([field, to]) => !current || canonical(currentFields.get(field)) !== canonical(to))
-    .map(([field, to]) => (current ? { field, from: currentFields.get(field), to } : { field, to }));
+    .map(([field, to]) => ({ field, to, ...(current ? { from: currentValue(current, leaves, field) } : {}) }))
+    .filter(({ from, to }) => !current || canonical(from) !== canonical(to))
+    .map(({ field, from, to }) => (current ? { field, from, to } : { field, to }));
 };
 
 const planEntry = (entry: DesiredRegistration, current: Registration | undefined): Change => {

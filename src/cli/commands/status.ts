@@ -16,6 +16,8 @@ interface EdgeQueue {
   registration: { paused: boolean; concurrency: number };
   inFlight: number;
   limit: number;
+  /** Absent from an edge older than rate limits. */
+  rate?: { max: number; perMs: number; started: number } | null;
   latencyMs: { p50: number | null; p95: number | null };
   lastError: { message: string } | null;
   depth: Record<string, number> | null;
@@ -62,7 +64,7 @@ const queueRows = (edge: TierReport, bridge: TierReport) => {
 export const registerStatus = (program: Command): void => {
   program
     .command('status')
-    .description('both tiers at a glance: health, and per queue in flight / limit, depth, next scheduled run, latency, last error')
+    .description('both tiers at a glance: health, and per queue in flight / limit, starts / rate limit, depth, next scheduled run, latency, last error')
     .action(async (_options, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
       const [edge, bridge] = await Promise.all([probe(edgePublic(options), edgeAdmin(options)), probe(bridgePublic(options), bridgePublic(options))]);
@@ -84,6 +86,7 @@ export const registerStatus = (program: Command): void => {
             { header: 'QUEUE', value: (row: ReturnType<typeof queueRows>[number]) => row.name },
             { header: 'PAUSED', value: (row) => row.edge?.registration.paused },
             { header: 'IN FLIGHT', value: (row) => (row.edge ? `${row.edge.inFlight}/${row.edge.limit}` : undefined) },
+            { header: 'RATE', value: (row) => (row.edge?.rate ? `${row.edge.rate.started}/${row.edge.rate.max} per ${row.edge.rate.perMs} ms` : undefined) },
             { header: 'WORKER', value: (row) => (row.bridge ? (row.bridge.running ? 'running' : 'stopped') : undefined) },
             { header: 'WAITING', value: (row) => row.bridge?.counts?.waiting ?? row.edge?.depth?.waiting },
             { header: 'ACTIVE', value: (row) => row.bridge?.counts?.active ?? row.edge?.depth?.active },

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Registration } from '../../../src/protocol.ts';
 import { Figures } from '../../../worker/coordinator/figures.ts';
+import { countedForMs } from '../../../worker/coordinator/rate-window.ts';
 import { LEASE_GRACE_MS, RESERVATION_SLACK_MS, Slots, type Reservation } from '../../../worker/coordinator/slots.ts';
 import type { AcquireResult, SlotGrant } from '../../../worker/coordinator/types.ts';
 
@@ -26,9 +27,11 @@ const setup = (options: { inherited?: Reservation; registration?: Partial<Regist
   let now = 1_000_000;
   const written: Reservation[] = [];
   const figures = new Figures();
-  const current = registration(options.registration);
+  let current = registration(options.registration);
   const slots = new Slots({ registration: () => current, figures, inherited: options.inherited, persist: (r) => written.push({ ...r }), now: () => now });
-  return { slots, figures, written, advance: (ms: number) => (now += ms), now: () => now };
+  /** A PATCH as the coordinator applies it: the next call reads the new registration. */
+  const patch = (overrides: Partial<Registration>) => void (current = { ...current, ...overrides });
+  return { slots, figures, written, patch, advance: (ms: number) => (now += ms), now: () => now };
 };
 
 const granted = (result: AcquireResult | Promise<AcquireResult>): SlotGrant => {
@@ -131,5 +134,64 @@ describe('Slots', () => {
     expect(slots.waiting).toBe(1);
     slots.release([done(firstGrant.leaseId)]);
     granted(await second);
+  });
+
+  describe('with a rateLimit', () => {
+    const RATE = { max: 2, perMs: 1_000 };
+    const COUNTED_MS = countedForMs(RATE);
+
+    it('holds both limits at once: the rate refuses with the exact wait, concurrency as busy', () => {
+      const { slots, figures, advance } = setup({ registration: { concurrency: 3, rateLimit: RATE } });
+      const batch = slots.acquireMany([job('a'), job('b'), job('c')]);
+      // Three slots are free but only two starts are allowed in the window: the third is told at once.
+      expect(batch.status === 'granted' && batch.grants).toHaveLength(2);
+      expect(batch.status === 'granted' && batch.rest).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS });
+      advance(300);
+      expect(slots.acquire({ ...job('c'), maxWaitMs: 5_000 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS - 300 });
+      expect(slots.rate).toEqual({ ...RATE, started: 2 });
+      advance(COUNTED_MS - 300);
+      const third = granted(slots.acquire({ ...job('c'), maxWaitMs: 0 }));
+      // A window later the rate has room, but the three slots are taken.
+      advance(COUNTED_MS);
+      expect(slots.acquire({ ...job('d'), maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'busy' });
+      if (batch.status !== 'granted') throw new Error('expected grants');
+      slots.release([...batch.grants, third].map(({ leaseId }) => done(leaseId)));
+      granted(slots.acquire({ ...job('d'), maxWaitMs: 0 }));
+      granted(slots.acquire({ ...job('e'), maxWaitMs: 0 }));
+      // A slot is free, the rate is not.
+      expect(slots.acquire({ ...job('f'), maxWaitMs: 0 })).toEqual({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS });
+      expect(figures.view().totals).toMatchObject({ dispatched: 5, throttled: 4 });
+    });
+
+    it('answers a batch the line or the limit stopped, not the rate, without rest: those jobs ask one by one', () => {
+      const { slots } = setup({ registration: { concurrency: 1, rateLimit: RATE } });
+      const batch = slots.acquireMany([job('a'), job('b')]);
+      expect(batch).toMatchObject({ status: 'granted', grants: [{ status: 'granted' }] });
+      expect(batch.status === 'granted' && batch.rest).toBeUndefined();
+    });
+
+    it('tells a caller waiting in line for a slot the rate wait instead of holding it', async () => {
+      const { slots, advance } = setup({ registration: { concurrency: 1, rateLimit: RATE } });
+      const holder = granted(slots.acquire({ ...job('holder'), maxWaitMs: 0 }));
+      const waiter = slots.acquire({ ...job('waiter'), maxWaitMs: 10_000 });
+      advance(100);
+      granted(await (slots.release([done(holder.leaseId)]), waiter));
+      const next = slots.acquire({ ...job('next'), maxWaitMs: 0 });
+      expect(next).toMatchObject({ status: 'throttled', reason: 'rate', retryAfterMs: COUNTED_MS - 100 });
+      expect(slots.waiting).toBe(0);
+    });
+
+    it('applies a PATCH to the very next dispatch, and null removes the limit', () => {
+      const { slots, patch, advance } = setup({ registration: { concurrency: 10 } });
+      for (const id of ['a', 'b', 'c']) granted(slots.acquire({ ...job(id), maxWaitMs: 0 }));
+      patch({ rateLimit: { max: 1, perMs: 1_000 } });
+      advance(10);
+      // Started before the limit existed, they are not counted: the first start under it goes.
+      granted(slots.acquire({ ...job('d'), maxWaitMs: 0 }));
+      expect(slots.acquire({ ...job('e'), maxWaitMs: 0 })).toMatchObject({ status: 'throttled', reason: 'rate', retryAfterMs: countedForMs({ max: 1, perMs: 1_000 }) });
+      patch({ rateLimit: undefined });
+      granted(slots.acquire({ ...job('e'), maxWaitMs: 0 }));
+      expect(slots.rate).toBeNull();
+    });
   });
 });

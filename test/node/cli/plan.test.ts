@@ -15,11 +15,12 @@ const atEdge: Registration = {
   paused: false,
   schedules: [{ id: 'nightly', cron: '0 3 * * *', tz: 'Europe/Berlin', data: { kind: 'daily' } }],
   alerts: { url: 'https://hooks.example.com/q', on: ['job.failed', 'queue.backlog'], backlogOver: 100 },
+  rateLimit: { max: 50, perMs: 1_000 },
   version: 4,
   updatedAt: '2026-11-28T12:00:00.000Z',
 };
 
-describe('planApply with schedules and alerts', () => {
+describe('planApply with schedules, alerts and rateLimit', () => {
   it('the same lists, keys in another order, are unchanged', () => {
     const input = {
       schedules: [{ data: { kind: 'daily' }, tz: 'Europe/Berlin', cron: '0 3 * * *', id: 'nightly' }],
@@ -33,5 +34,20 @@ describe('planApply with schedules and alerts', () => {
     const [change] = planApply([{ name: 'reports', input }], [atEdge], { prune: false });
     expect(change.action).toBe('update');
     expect(change.action === 'update' && change.fields.map((f) => f.field)).toEqual(['schedules', 'alerts.on']);
+  });
+
+  it('null for a field the edge holds (rateLimit, alerts) is an update removing it; null for one it lacks is unchanged', () => {
+    const [removal] = planApply([{ name: 'reports', input: { rateLimit: null, alerts: null } }], [atEdge], { prune: false });
+    expect(removal).toMatchObject({
+      action: 'update',
+      fields: [
+        { field: 'rateLimit', from: { max: 50, perMs: 1_000 }, to: null },
+        { field: 'alerts', from: atEdge.alerts, to: null },
+      ],
+    });
+    const { rateLimit: _rateLimit, ...withoutLimit } = atEdge;
+    expect(planApply([{ name: 'reports', input: { rateLimit: null } }], [withoutLimit], { prune: false })).toEqual([{ action: 'unchanged', name: 'reports' }]);
+    const [changed] = planApply([{ name: 'reports', input: { rateLimit: { max: 60, perMs: 1_000 } } }], [atEdge], { prune: false });
+    expect(changed.action === 'update' && changed.fields).toEqual([{ field: 'rateLimit.max', from: 50, to: 60 }]);
   });
 });
