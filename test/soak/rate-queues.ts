@@ -1,6 +1,6 @@
 // The soak's rate-limited queues (`rateLimit`, enforced by each queue's coordinator) and the
-// report's checks on them: from the feature stub's own receive times, no sliding `perMs` window
-// holds more than `max` calls — `max` more where the window spans an edge restart, as the
+// report's checks on them: from the feature stub's own receive times, no calls prove more than
+// `max` starts in one `perMs` window — `max` more where the window spans an edge restart, as the
 // coordinator may forget the starts since its last flush (README "rateLimit") — and a job the rate
 // held off was charged no attempt for it (its attempt count is still the one its seed dictates).
 // Another kind of queue (async completion) joins the soak the same way: its plans in plan.ts, its
