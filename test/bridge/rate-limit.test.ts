@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
+import { busiestWindow } from '../support/busiest-window.ts';
 import { Exposition } from '../support/prometheus.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { waitFor } from '../support/wait.ts';
@@ -28,12 +29,6 @@ afterAll(async () => {
   await Promise.all(bridges?.map((bridge) => bridge.close()) ?? []);
   await stack?.close();
 });
-
-/** The most calls any window of `perMs` holds, by the times the feature received them. */
-const busiestWindow = (times: number[], perMs: number): number => {
-  const sorted = [...times].sort((a, b) => a - b);
-  return Math.max(...sorted.map((start, i) => sorted.slice(i).filter((at) => at < start + perMs).length));
-};
 
 /** The sum of a bridge's counter `name` over the series whose labels include `labels` (0 when none). */
 const counted = async (bridge: Bridge, name: string, labels: Record<string, string>): Promise<number> => {

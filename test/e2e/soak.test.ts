@@ -1,6 +1,7 @@
 // The soak at CI size: a few thousand jobs of every fate through every fault — bridge killed (twice
 // in a row too), a second bridge joining and draining away, Redis and the edge restarted, a queue
-// paused and resumed, concurrency lowered and raised — then every job held against its seed.
+// paused and resumed, concurrency lowered and raised, two queues held to a rate — then every job held
+// against its seed.
 // `npm run soak` is the same run at full size; SOAK_SEED reproduces a run's jobs.
 
 import { expect, it } from 'vitest';

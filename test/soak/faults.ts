@@ -6,6 +6,7 @@
 import { sleep } from '../support/wait.ts';
 import type { LimitTimeline } from './limits.ts';
 import type { QueuePlan } from './plan.ts';
+import type { ResetSpan } from './rate-queues.ts';
 import type { SoakServices } from './services.ts';
 
 /** After a kill, long enough for the restarted bridge to take the stalled jobs over (lock 4 s + check). */
@@ -45,6 +46,8 @@ export class FaultSchedule {
   current = 'none yet';
   readonly records: FaultRecord[] = [];
   readonly interrupted = new Set<string>();
+  /** Edge restarts: a coordinator may forget the rate-limited starts since its last flush. */
+  readonly coordinatorResets: ResetSpan[] = [];
   readonly #context: FaultContext;
   #startedAt = 0;
 
@@ -124,8 +127,10 @@ export class FaultSchedule {
         at: 0.76,
         name: 'edge restart',
         run: async () => {
+          const from = Date.now();
           await this.#interrupting('edge stop', () => edge.stop());
           await edge.restart();
+          this.coordinatorResets.push({ from, to: Date.now() });
         },
       },
       {

@@ -3,7 +3,7 @@
 // answer, so in that span the higher of the two limits is allowed; a pause is a limit of 0. A call
 // the edge granted just before a change reaches the stub a moment later, hence the slack.
 
-const ARRIVAL_SLACK_MS = 500;
+export const ARRIVAL_SLACK_MS = 500;
 
 interface Change {
   requestedAt: number;

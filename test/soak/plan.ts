@@ -1,10 +1,11 @@
 // The soak's queues and jobs, all drawn from one seed: 38 registrations of varied concurrency,
-// timeout and retry policy, and jobs with mixed BullMQ options — priority, delay, per-job attempts
+// timeout and retry policy, two rate-limited ones (rate-queues.ts), and jobs with mixed BullMQ options — priority, delay, per-job attempts
 // and backoff, custom ids, some of them added twice (the second add must dedup onto the first).
 
 import type { JobsOptions } from 'bullmq';
-import type { RegistrationInput } from '../../src/protocol.ts';
+import type { RateLimit, RegistrationInput } from '../../src/protocol.ts';
 import { between, seededRandom, type Random } from './random.ts';
+import { planRateQueues, RATE_JOB_SHARE } from './rate-queues.ts';
 
 const MIN_CONCURRENCY = 1;
 const MAX_CONCURRENCY = 20;
@@ -29,6 +30,7 @@ export interface QueuePlan {
   concurrency: number;
   timeoutMs: number;
   attempts: number;
+  rateLimit?: RateLimit;
   /** Everything but the endpoint, which is the feature stub's. */
   registration: RegistrationInput;
 }
@@ -86,8 +88,11 @@ const jobOptions = (random: Random, index: number, maxDelayMs: number): JobsOpti
 export const planSoak = ({ seed, jobs, queues, maxDelayMs }: { seed: number; jobs: number; queues: number; maxDelayMs: number }): SoakPlan => {
   const random = seededRandom(seed);
   const tag = (seed >>> 0).toString(36);
-  const queuePlans = planQueues(random, queues, tag);
-  const pickQueue = queuePicker(queuePlans, random);
+  const plainQueues = planQueues(random, queues, tag);
+  const rateQueues = planRateQueues(tag);
+  const pickPlain = queuePicker(plainQueues, random);
+  // A fixed share, not by concurrency: the rate, not the concurrency, bounds what these finish.
+  const pickQueue = (): QueuePlan => (random() < RATE_JOB_SHARE ? rateQueues[between(random, 0, rateQueues.length - 1)] : pickPlain());
   const duplicatesDue = new Map<number, JobPlan>();
   const plans: JobPlan[] = [];
   for (let index = 0; index < jobs; index++) {
@@ -105,5 +110,5 @@ export const planSoak = ({ seed, jobs, queues, maxDelayMs }: { seed: number; job
       if (at < jobs) duplicatesDue.set(at, { ...job, seed: between(random, 1, 2 ** 31), duplicate: true });
     }
   }
-  return { queues: queuePlans, jobs: plans };
+  return { queues: [...plainQueues, ...rateQueues], jobs: plans };
 };

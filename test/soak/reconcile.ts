@@ -38,6 +38,8 @@ export interface Reconciliation {
   unexpected: number;
   stalledOnce: number;
   stalledMore: number;
+  /** Finished jobs per queue whose attempt count is not the one their seed dictates. */
+  attemptsOffByQueue: Map<string, number>;
   firstAddedAt: number;
   lastFinishedAt: number;
   examples: string[];
@@ -86,6 +88,7 @@ export const reconcile = async ({ redis, expected, feature, interrupted, queues,
     unexpected: 0,
     stalledOnce: 0,
     stalledMore: 0,
+    attemptsOffByQueue: new Map(),
     firstAddedAt: Number.POSITIVE_INFINITY,
     lastFinishedAt: 0,
     examples: [],
@@ -127,6 +130,7 @@ export const reconcile = async ({ redis, expected, feature, interrupted, queues,
       result.lastFinishedAt = Math.max(result.lastFinishedAt, Number(finishedOn));
       tallies.forEach((t) => t.latencies.push(Number(finishedOn) - readyAt));
 
+      if (Number(atm) !== job.end.attemptsMade) result.attemptsOffByQueue.set(job.queue.name, (result.attemptsOffByQueue.get(job.queue.name) ?? 0) + 1);
       const arrivals = feature.callsOf(job.queue.name, job.id);
       const calls = arrivals.length;
       const extra = calls - job.end.calls;

@@ -5,6 +5,7 @@ import { renderTable, type Cell } from '../bench/table.ts';
 import type { FaultRecord } from './faults.ts';
 import type { LimitTimeline } from './limits.ts';
 import type { QueuePlan } from './plan.ts';
+import { rateReport, type ResetSpan } from './rate-queues.ts';
 import type { Reconciliation } from './reconcile.ts';
 import type { SoakFeature } from './soak-feature.ts';
 
@@ -32,6 +33,9 @@ export interface ReportInput {
   limits: LimitTimeline;
   queues: QueuePlan[];
   faults: FaultRecord[];
+  /** When the edge restarted, for the rate limits' tolerance. */
+  coordinatorResets: ResetSpan[];
+  startedAt: number;
   jobsAdded: number;
   duplicateAdds: number;
   elapsedMs: number;
@@ -41,8 +45,9 @@ export interface ReportInput {
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
-export const buildReport = ({ reconciliation: r, feature, limits, queues, faults, jobsAdded, duplicateAdds, elapsedMs, noisy }: ReportInput): SoakReport => {
+export const buildReport = ({ reconciliation: r, feature, limits, queues, faults, coordinatorResets, startedAt, jobsAdded, duplicateAdds, elapsedMs, noisy }: ReportInput): SoakReport => {
   const { total } = r;
+  const rate = rateReport(queues, feature, coordinatorResets, r, startedAt);
   const checks: Check[] = [
     { name: 'jobs not ended as their seed dictates', value: total.wrong, ok: total.wrong === 0 },
     { name: 'lost (added, gone from Redis)', value: total.lost, ok: total.lost === 0 },
@@ -51,6 +56,7 @@ export const buildReport = ({ reconciliation: r, feature, limits, queues, faults
     { name: 'calls over the concurrency limit in force', value: feature.violationCount, ok: feature.violationCount === 0 },
     { name: 'duplicate calls on jobs no fault interrupted', value: total.extraUnexplained, ok: total.extraUnexplained === 0 },
     { name: 'feature calls badly signed or malformed', value: feature.badRequests, ok: feature.badRequests === 0 },
+    ...rate.checks,
   ];
   const finished = total.completed + total.failed;
   const throughput = Math.round((finished * 1000) / Math.max(1, r.lastFinishedAt - r.firstAddedAt));
@@ -92,6 +98,7 @@ export const buildReport = ({ reconciliation: r, feature, limits, queues, faults
     '',
     renderTable(['queue', 'concurrency limit', 'timeout ms', 'attempts', 'feature calls', 'peak in flight', 'calls arriving at the limit'], queueRows),
     `the limit was reached (binding) on ${binding} of ${queues.length} queues`,
+    ...(rate.text ? ['', rate.text] : []),
     '',
     renderTable(['check', 'value', 'verdict'], checks.map((c) => [c.name, c.value, c.ok ? 'ok' : 'FAILED'])),
     ...(r.examples.length ? ['', 'examples:', ...r.examples.map((e) => `  ${e}`)] : []),

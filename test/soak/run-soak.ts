@@ -116,6 +116,8 @@ export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, no
       limits,
       queues: plan.queues,
       faults: faults.records,
+      coordinatorResets: faults.coordinatorResets,
+      startedAt,
       jobsAdded: producer.added,
       duplicateAdds: producer.duplicateAdds,
       elapsedMs,

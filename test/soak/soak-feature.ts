@@ -54,6 +54,8 @@ export class SoakFeature {
   readonly #options: SoakFeatureOptions;
   readonly #jobs = new Map<string, JobCalls>();
   readonly #queues = new Map<string, QueueCallStats>();
+  /** When each call of a queue arrived, for judging its rate limit. */
+  readonly #queueArrivals = new Map<string, number[]>();
   readonly #open = new Map<string, number>();
   /** Job keys in arrival order, for "who was called between these two moments". */
   readonly #arrivals: string[] = [];
@@ -75,6 +77,11 @@ export class SoakFeature {
   /** When each call for the job arrived. */
   callsOf(queue: string, jobId: string): number[] {
     return this.#jobs.get(jobKey(queue, jobId))?.arrivals ?? [];
+  }
+
+  /** When each call of the queue arrived (ms since the epoch), in arrival order. */
+  arrivalsOf(queue: string): number[] {
+    return this.#queueArrivals.get(queue) ?? [];
   }
 
   queueStats(queue: string): QueueCallStats {
@@ -136,6 +143,9 @@ export class SoakFeature {
     this.#open.set(key, (this.#open.get(key) ?? 0) + 1);
     this.#arrivals.push(key);
     const at = Date.now();
+    const arrivals = this.#queueArrivals.get(queue) ?? [];
+    this.#queueArrivals.set(queue, arrivals);
+    arrivals.push(at);
     const allowed = this.#options.limits.allowedAt(queue, at);
     if (stats.inFlight === allowed) stats.atLimit++;
     if (stats.inFlight > allowed) {

@@ -1,7 +1,7 @@
 // npm run soak — every kind of job through every kind of fault, then each job held against the fate
 // its seed dictates. Exits 1 if any check fails.
 //   --jobs 100000   adds (a few are re-adds of a custom id, which must dedup)
-//   --queues 38     registrations, concurrency 1–20
+//   --queues 38     registrations, concurrency 1–20 (plus two rate-limited ones, rate-queues.ts)
 //   --seed N        reproduces a run's jobs and fates (default: random, printed)
 //   --rate R        jobs added per second; the faults spread over the adds (default 40)
 //   --drain S       then, jobs unfinished after S seconds without any job finishing are stuck (default 60)
