@@ -93,8 +93,10 @@ export class Deferrals {
     const now = this.#now();
     if (!deferral.outcome && deferral.deadline <= now) this.#settle(deferral, timedOut(timeoutMs));
     if (deferral.outcome) return { status: 'settled', outcome: deferral.outcome };
-    const left = deferral.deadline - now;
-    return { status: 'deferred', deadlineMs: deferral.deadline, retryAfterMs: Math.max(DEFERRED_POLL_MS.min, Math.min(DEFERRED_POLL_MS.max, left)) };
+    // Asked again after a quarter of the time run so far: a callback waits at most that long to be
+    // learned, and a long job costs one call per DEFERRED_POLL_MS.max.
+    const wait = Math.max(DEFERRED_POLL_MS.min, Math.min(DEFERRED_POLL_MS.max, (now - deferral.startedAt) / 4, deferral.deadline - now));
+    return { status: 'deferred', deadlineMs: deferral.deadline, retryAfterMs: Math.round(wait) };
   }
 
   /** A callback for `jobId`'s attempt `attempt` (1-based): counts once, before the deadline, for the attempt deferred. */
