@@ -5,9 +5,11 @@
 
 import { evictDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { queueKey } from '../../src/feature-keys.ts';
-import { callbackPath, completeJob, type CompleteJobOptions } from '../../src/handler/complete-job.ts';
+import { callbackPath, CallbackRefusedError, completeJob, type CompleteJobOptions } from '../../src/handler/complete-job.ts';
+import { createJobHandler, type DeferredJob } from '../../src/handler/index.ts';
+import { HEADER_QUEUE_NAME, HEADER_SIGNATURE } from '../../src/protocol.ts';
 import { Signer } from '../../src/signing.ts';
 import { adminFetch, dispatch, edgeFetch, EDGE, expectError, fieldsNamed, patchRegistration, registerStubQueue, registrationPath, scriptStub, stubStats, uniqueQueue } from './helpers.ts';
 
@@ -107,5 +109,41 @@ describe('completion: "async"', () => {
     await vi.waitFor(async () => expect(await dispatch({ queueName, jobId: 'slow' })).toMatchObject({ outcome: 'failed', retryable: true }), { timeout: 5_000, interval: 200 });
     expect(await callback(await target(queueName, 'slow'), { success: true })).toBe(409);
     expect(await dispatch({ queueName, jobId: 'next' })).toMatchObject({ outcome: 'completed' });
+  });
+
+  describe('createJobHandler', () => {
+    afterEach(() => vi.unstubAllGlobals());
+
+    it("ctx.defer() answers 202 and its complete() settles the attempt; a second report rejects with the edge's 409", async () => {
+      const queueName = await asyncQueue('async-handler');
+      await scriptStub(queueName, TAKEN_ONCE);
+      expect(await dispatch({ queueName, jobId: 'h' })).toMatchObject({ outcome: 'deferred' });
+
+      // The handler's reports go to this edge, in this isolate; every other URL as usual.
+      const realFetch = globalThis.fetch;
+      vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) =>
+        String(input instanceof Request ? input.url : input).startsWith(EDGE) ? exports.default.fetch(new Request(input, init)) : realFetch(input, init),
+      );
+      const key = await queueKey(env.FEATURE_SIGNING_SECRET, queueName);
+      let deferred: DeferredJob | undefined;
+      const handle = createJobHandler<Record<string, unknown>>({
+        keys: { [queueName]: key },
+        handlers: { [queueName]: (_data, ctx) => void (deferred = ctx.defer()) },
+        edgeUrl: EDGE,
+      });
+      const body = JSON.stringify({ jobId: 'h', queueName, data: {}, attemptsMade: 0 });
+      const call = new Request('http://feature.test/internal/process-job', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', [HEADER_QUEUE_NAME]: queueName, [HEADER_SIGNATURE]: await new Signer(key).signFeatureBody(body) },
+        body,
+      });
+      expect((await handle(call)).status).toBe(202);
+
+      await deferred!.complete({ done: true });
+      expect(await dispatch({ queueName, jobId: 'h' })).toMatchObject({ outcome: 'completed', result: { done: true } });
+      const again = await deferred!.fail('too late').catch((error: unknown) => error);
+      expect(again).toBeInstanceOf(CallbackRefusedError);
+      expect((again as CallbackRefusedError).status).toBe(409);
+    });
   });
 });
