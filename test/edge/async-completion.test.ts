@@ -11,7 +11,7 @@ import { callbackPath, CallbackRefusedError, completeJob, type CompleteJobOption
 import { createJobHandler, type DeferredJob } from '../../src/handler/index.ts';
 import { HEADER_QUEUE_NAME, HEADER_SIGNATURE } from '../../src/protocol.ts';
 import { Signer } from '../../src/signing.ts';
-import { adminFetch, dispatch, edgeFetch, EDGE, expectError, fieldsNamed, patchRegistration, registerStubQueue, registrationPath, scriptStub, stubStats, uniqueQueue } from './helpers.ts';
+import { adminFetch, dispatch, edgeFetch, EDGE, expectError, fieldsNamed, patchRegistration, registerStubQueue, registrationPath, scriptStub, signedFetch, stubStats, uniqueQueue } from './helpers.ts';
 
 const TAKEN = { status: 202, body: { accepted: true } };
 /** The stub repeats its last behaviour: after the 202, plain successes. */
@@ -109,6 +109,17 @@ describe('completion: "async"', () => {
     await vi.waitFor(async () => expect(await dispatch({ queueName, jobId: 'slow' })).toMatchObject({ outcome: 'failed', retryable: true }), { timeout: 5_000, interval: 200 });
     expect(await callback(await target(queueName, 'slow'), { success: true })).toBe(409);
     expect(await dispatch({ queueName, jobId: 'next' })).toMatchObject({ outcome: 'completed' });
+  });
+
+  it("an operator's cancel ends a deferred attempt: its slot frees, it fails for good, and its callback is 409", async () => {
+    const queueName = await asyncQueue('async-cancel');
+    await scriptStub(queueName, TAKEN_ONCE);
+    expect(await dispatch({ queueName, jobId: 'doomed' })).toMatchObject({ outcome: 'deferred' });
+    const cancelled = await signedFetch('POST', '/internal/dispatch/cancel', JSON.stringify({ queueName, jobId: 'doomed' }));
+    expect(cancelled.status).toBe(200);
+    expect(await dispatch({ queueName, jobId: 'next' })).toMatchObject({ outcome: 'completed' });
+    expect(await callback(await target(queueName, 'doomed'), { success: true })).toBe(409);
+    expect(await dispatch({ queueName, jobId: 'doomed' })).toMatchObject({ outcome: 'failed', retryable: false });
   });
 
   describe('createJobHandler', () => {

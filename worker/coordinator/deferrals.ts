@@ -55,6 +55,8 @@ export interface DeferralsOptions {
   rows: Deferral[];
   persist: (deferral: Deferral) => void;
   forget: (jobId: string) => void;
+  /** Told each settlement once (callback, deadline or cancel), for the queue's figures. */
+  onSettled: (jobId: string, outcome: SettledOutcome) => void;
   now?: () => number;
 }
 
@@ -62,9 +64,11 @@ export class Deferrals {
   readonly #byJob = new Map<string, Deferral>();
   readonly #persist: (deferral: Deferral) => void;
   readonly #forget: (jobId: string) => void;
+  readonly #onSettled: (jobId: string, outcome: SettledOutcome) => void;
   readonly #now: () => number;
 
-  constructor({ rows, persist, forget, now = Date.now }: DeferralsOptions) {
+  constructor({ rows, persist, forget, onSettled, now = Date.now }: DeferralsOptions) {
+    this.#onSettled = onSettled;
     this.#persist = persist;
     this.#forget = forget;
     this.#now = now;
@@ -112,6 +116,13 @@ export class Deferrals {
     return { status: 'settled', outcome };
   }
 
+  /** An operator's cancel: a waiting attempt of `jobId` ends now, so its slot frees and a later callback is 409. */
+  cancel(jobId: string, message: string): void {
+    const deferral = this.#byJob.get(jobId);
+    if (!deferral || deferral.outcome || deferral.deadline <= this.#now()) return;
+    this.#settle(deferral, { outcome: 'failed', retryable: false, error: { message }, durationMs: this.#now() - deferral.startedAt });
+  }
+
   /** Drops rows settled or expired long enough ago; from the coordinator's alarm. */
   purge(): void {
     const now = this.#now();
@@ -122,15 +133,16 @@ export class Deferrals {
     }
   }
 
-  /** The soonest moment something changes without a call: a deadline, or a purge. */
-  get nextChangeAt(): number | null {
+  /** When the oldest row may be purged; null without rows. */
+  get nextPurgeAt(): number | null {
     let soonest = Number.POSITIVE_INFINITY;
-    for (const deferral of this.#byJob.values()) soonest = Math.min(soonest, deferral.outcome ? deferral.deadline + SETTLED_MEMORY_MS : deferral.deadline);
+    for (const deferral of this.#byJob.values()) soonest = Math.min(soonest, deferral.deadline + SETTLED_MEMORY_MS);
     return Number.isFinite(soonest) ? soonest : null;
   }
 
   #settle(deferral: Deferral, outcome: SettledOutcome): void {
     deferral.outcome = outcome;
     this.#persist(deferral);
+    this.#onSettled(deferral.jobId, outcome);
   }
 }

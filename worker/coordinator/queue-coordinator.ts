@@ -19,6 +19,7 @@ import { countedSql, type CountedSql } from '../metering/counted-sql.ts';
 import { UsageMeter, type Usage } from '../metering/usage.ts';
 import { registrationKey } from '../registry.ts';
 import type { JobCallback } from '../../src/protocol.ts';
+import { CANCELLED_MESSAGE } from '../dispatch/feature-call.ts';
 import { Deferrals, settledReport, type Deferral, type DeferralAnswer, type SettleResult } from './deferrals.ts';
 import { Figures, type PersistedFigures } from './figures.ts';
 import { Slots, type Reservation } from './slots.ts';
@@ -96,6 +97,7 @@ export class QueueCoordinator extends DurableObject<Env> {
         rows: this.#sql<{ value: string }>('SELECT value FROM deferred').map((row) => JSON.parse(row.value) as Deferral),
         persist: (deferral) => this.#sql('INSERT INTO deferred (job_id, value) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET value = excluded.value', deferral.jobId, JSON.stringify(deferral)),
         forget: (jobId) => this.#sql('DELETE FROM deferred WHERE job_id = ?', jobId),
+        onSettled: (jobId, outcome) => this.#figures.record(settledReport(jobId, outcome)),
       });
       this.#slots = new Slots({
         held: () => this.#deferrals.held,
@@ -233,7 +235,6 @@ export class QueueCoordinator extends DurableObject<Env> {
     return this.#meter.call(() => {
       const settled = this.#deferrals.settle(jobId, attempt, callback);
       if (settled.status === 'settled') {
-        this.#figures.record(settledReport(jobId, settled.outcome));
         this.#slots.serveWaiters();
         this.#scheduleFlush();
       }
@@ -244,6 +245,8 @@ export class QueueCoordinator extends DurableObject<Env> {
   /** Aborts the running feature calls of `jobId` (an operator's cancel); answers how many were told. */
   async cancel(jobId: string): Promise<number> {
     return this.#meter.call(async () => {
+      this.#deferrals.cancel(jobId, CANCELLED_MESSAGE);
+      this.#slots.serveWaiters();
       let told = 0;
       for (const canceller of this.#slots.cancel(jobId)) {
         try {
@@ -292,6 +295,13 @@ export class QueueCoordinator extends DurableObject<Env> {
       this.#slots.serveWaiters();
       if (this.#figures.dirty) this.#write(FIGURES, this.#figures.persisted());
       if (this.#slots.rateWindow.dirty) this.#write(RATE_STARTS, this.#slots.rateWindow.persisted());
+      // Deferred rows are purged by a later alarm of their own when no flush brings one.
+      const purgeAt = this.#deferrals.nextPurgeAt;
+      if (purgeAt !== null && this.#alarmAt === null) {
+        this.#alarmAt = Math.max(purgeAt, Date.now() + FLUSH_MS);
+        this.#meter.add({ rowsWritten: 1 });
+        void this.ctx.storage.setAlarm(this.#alarmAt);
+      }
     }, 'alarm');
   }
 
