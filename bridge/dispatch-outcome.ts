@@ -1,5 +1,5 @@
 // Checks the edge's dispatch answer before the bridge acts on it: anything that is not exactly one
-// of the three outcomes is an infrastructure fault, never a verdict on the job.
+// of the outcomes is an infrastructure fault, never a verdict on the job.
 
 import type { DispatchOutcome, ThrottledOutcome } from '../src/protocol.ts';
 import { isPlainObject } from '../src/json.ts';
@@ -33,6 +33,9 @@ export const parseDispatchOutcome = (value: unknown): DispatchOutcome | undefine
         retryAfterMs: value.retryAfterMs,
         ...(THROTTLE_REASONS.has(value.reason) ? { reason: value.reason as ThrottledOutcome['reason'] } : {}),
       };
+    case 'deferred':
+      if (!isDuration(value.deadlineMs) || !isDuration(value.retryAfterMs)) return undefined;
+      return { outcome: 'deferred', deadlineMs: value.deadlineMs, retryAfterMs: value.retryAfterMs };
     default:
       return undefined;
   }

@@ -6,6 +6,7 @@
 //   edge fault          → the same, with a growing hold-off; the job is not to blame
 //   undispatchable      → UnrecoverableError naming the rule, before any dispatch: the job is to blame
 //   cancelled (ops)     → UnrecoverableError 'cancelled'; the edge is told to abort the feature call
+//   deferred (async)    → the job stays active; the same attempt is asked again until it settles
 // Each charged try (and a refusal or cancel) adds one line to the job's attempt trail (ops/attempt-trail.ts).
 // Throttling uses BullMQ's rate-limit path (Queue.rateLimit + RateLimitError): it moves the job
 // back to the head of *waiting* without touching attemptsMade (moveJobFromActiveToWait), and the
@@ -13,11 +14,12 @@
 // Job.moveToDelayed + DelayedError, also keeps attemptsMade but parks the job in *delayed* and lets
 // the worker fetch the next job at once, straight into the same full line.
 
+import { setTimeout as delay } from 'node:timers/promises';
 import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { computeBackoffDelay } from '../src/backoff.ts';
 import { dispatchProblem } from '../src/jobs/dispatchable.ts';
 import { MAX_JOB_NAME_LENGTH } from '../src/jobs/limits.ts';
-import { MAX_ERROR_MESSAGE_BYTES, type BackoffPolicy, type DispatchOutcome, type DispatchRequest, type Registration } from '../src/protocol.ts';
+import { MAX_ERROR_MESSAGE_BYTES, type BackoffPolicy, type DeferredOutcome, type DispatchOutcome, type DispatchRequest, type Registration } from '../src/protocol.ts';
 import { truncateUtf8 } from '../src/text.ts';
 import type { Dispatcher } from './dispatch-batcher.ts';
 import type { Logger } from './logger.ts';
@@ -103,6 +105,20 @@ export interface ProcessorContext {
   logger: Logger;
 }
 
+/**
+ * An async queue's attempt the feature took (202): the job stays active here (BullMQ renews its
+ * lock) while the edge's coordinator waits for the callback. Asking again costs one coordinator
+ * call and never a feature call; a bridge that restarts asks the same way and finds the same state.
+ */
+const settledOutcome = async (dispatch: () => Promise<DispatchOutcome>, signal: AbortSignal): Promise<Exclude<DispatchOutcome, DeferredOutcome>> => {
+  let outcome = await dispatch();
+  while (outcome.outcome === 'deferred') {
+    await delay(Math.max(0, Math.min(outcome.retryAfterMs, outcome.deadlineMs - Date.now())), undefined, { signal });
+    outcome = await dispatch();
+  }
+  return outcome;
+};
+
 const clampHoldOff = (ms: number): number => Math.min(Math.max(Math.round(ms), MIN_HOLD_OFF_MS), MAX_HOLD_OFF_MS);
 
 export const createProcessor = (context: ProcessorContext) => {
@@ -138,16 +154,19 @@ export const createProcessor = (context: ProcessorContext) => {
       trail({ outcome: 'failed_final', error: failure.message });
       throw failure;
     }
-    let outcome: DispatchOutcome;
-    try {
-      outcome = await tracing.dispatch(traceparent, { queueName, jobId: request.jobId, attempt: job.attemptsMade + 1 }, async (span) => {
+    const dispatchSignal = signal ? AbortSignal.any([shutdown, signal]) : shutdown;
+    const dispatchOnce = (): Promise<DispatchOutcome> =>
+      tracing.dispatch(traceparent, { queueName, jobId: request.jobId, attempt: job.attemptsMade + 1 }, async (span) => {
         const answer = await edge.dispatch(
           { ...request, traceparent: span.traceparent },
-          { timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS, signal: signal ? AbortSignal.any([shutdown, signal]) : shutdown },
+          { timeoutMs: registration.timeoutMs + EDGE_DISPATCH_OVERHEAD_MS, signal: dispatchSignal },
         );
         span.answered(answer);
         return answer;
       });
+    let outcome: Exclude<DispatchOutcome, DeferredOutcome>;
+    try {
+      outcome = await settledOutcome(dispatchOnce, dispatchSignal);
     } catch (error) {
       if (wasCancelled(signal)) {
         // The job fails now; the edge aborts the feature call (and frees its slot) on its own time.

@@ -2,13 +2,14 @@
 // closed set of outcomes operators count: `queue_worker_jobs_total{outcome}`.
 
 import type { Job } from 'bullmq';
-import type { DispatchOutcome } from '../src/protocol.ts';
+import type { DeferredOutcome, DispatchOutcome } from '../src/protocol.ts';
 
 /**
  * The edge's answer, or why there was none: the edge unreachable, a job no edge could take, or an
- * operator's cancel cutting the try short (removing a job that never started is not a try).
+ * operator's cancel cutting the try short (removing a job that never started is not a try). A
+ * deferred try is counted once it settles.
  */
-export type TryOutcome = DispatchOutcome | { outcome: 'edge_fault' } | { outcome: 'undispatchable' } | { outcome: 'cancelled' };
+export type TryOutcome = Exclude<DispatchOutcome, DeferredOutcome> | { outcome: 'edge_fault' } | { outcome: 'undispatchable' } | { outcome: 'cancelled' };
 
 export const OUTCOME_LABELS = ['completed', 'failed_retryable', 'failed_final', 'throttled', 'edge_fault', 'cancelled'] as const;
 export type OutcomeLabel = (typeof OUTCOME_LABELS)[number];

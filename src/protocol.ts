@@ -107,6 +107,8 @@ export interface Registration {
   retry: RetryPolicy;
   paused: boolean;
   rateLimit?: RateLimit;
+  /** `async`: the feature answers 202 and reports by callback; absent means `sync`. */
+  completion?: CompletionMode;
   schedules?: Schedule[];
   alerts?: AlertSettings;
   version: number;
@@ -187,7 +189,33 @@ export interface ThrottledOutcome {
   reason?: 'busy' | 'paused' | 'feature' | 'in_flight' | 'budget' | 'rate';
 }
 
-export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome;
+/**
+ * An async queue's feature answered 202: the job runs on and reports by callback
+ * (`POST /callbacks/:queue/:jobId`). The slot stays held; dispatching the same attempt again calls
+ * no feature but answers this again, or the settled outcome once the callback (or the deadline) came.
+ * Contract addition.
+ */
+export interface DeferredOutcome {
+  outcome: 'deferred';
+  /** Epoch ms: without a callback by then the attempt fails, retryable. */
+  deadlineMs: number;
+  /** When to ask again. */
+  retryAfterMs: number;
+}
+
+export type DispatchOutcome = CompletedOutcome | FailedOutcome | ThrottledOutcome | DeferredOutcome;
+
+export const COMPLETION_MODES = ['sync', 'async'] as const;
+export type CompletionMode = (typeof COMPLETION_MODES)[number];
+
+/** `POST /callbacks/:queue/:jobId`: how an async queue's feature reports an attempt (1-based, as X-Queue-Attempt). */
+export interface JobCallback {
+  attempt: number;
+  success: boolean;
+  result?: unknown;
+  error?: unknown;
+  retryable?: boolean;
+}
 
 export interface RegistrationsResponse {
   registrations: Registration[];

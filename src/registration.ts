@@ -95,6 +95,10 @@ export const mergeRegistration = (name: string, input: RegistrationInput, base: 
   spec.concurrency = input.concurrency ?? spec.concurrency;
   spec.timeoutMs = input.timeoutMs ?? spec.timeoutMs;
   spec.paused = input.paused ?? spec.paused;
+  // Stored only when async, so sync registrations keep their shape.
+  const completion = input.completion ?? spec.completion;
+  if (completion === 'async') spec.completion = completion;
+  else delete spec.completion;
   spec.retry.attempts = input.retry?.attempts ?? spec.retry.attempts;
   const backoff = input.retry?.backoff ?? {};
   const target = spec.retry.backoff;

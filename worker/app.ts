@@ -9,6 +9,7 @@ import type { AppEnv } from './env.ts';
 import { ApiError, InternalError, NotFoundError } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { bridgeRoutes } from './routes/bridge.ts';
+import { callbackRoutes } from './routes/callbacks.ts';
 import { healthRoutes } from './routes/health.ts';
 import { queuesRoutes } from './routes/queues.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -23,7 +24,8 @@ export const app = new Hono<AppEnv>()
   .route('/internal/status', statusRoutes)
   .route('/internal/usage', usageRoutes)
   .route('/internal', bridgeRoutes)
-  .route('/queues', queuesRoutes);
+  .route('/queues', queuesRoutes)
+  .route('/callbacks', callbackRoutes);
 const registry = new OpenAPIRegistry();
 describeEdge(registry);
 serveDocs(app, registry, EDGE_DOCUMENT);

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'not_found',
   'replayed',
+  'conflict',
   'precondition_failed',
   'payload_too_large',
   'unsupported_media_type',
@@ -93,6 +94,14 @@ export class ReplayedError extends ApiError {
   constructor() {
     super(409, 'replayed', 'this signed request was already accepted once; every request must be signed anew');
     this.name = 'ReplayedError';
+  }
+}
+
+/** A request that cannot apply to the resource's state now (a late or repeated completion callback). */
+export class ConflictError extends ApiError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+    this.name = 'ConflictError';
   }
 }
 

@@ -7,10 +7,11 @@ import { ReplayGuard } from '../replay-guard.ts';
 import { VERIFY_FAILURE_MESSAGES } from '../signature-failures.ts';
 import { featureSigningPayload } from '../signing.ts';
 import { HEADER_TRACEPARENT, isTraceparent } from '../tracing/traceparent.ts';
+import { completeJob } from './complete-job.ts';
 import { NonRetryableError, RetryAfterError } from './errors.ts';
 import { parseJobRequest } from './parse-job-request.ts';
 import { queueVerifiers } from './queue-verifiers.ts';
-import type { CreateJobHandlerOptions, JobContext } from './types.ts';
+import type { CreateJobHandlerOptions, DeferredJob, JobContext } from './types.ts';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 /** Calls remembered for their 5-minute window, per handler; beyond it the oldest are forgotten. */
@@ -47,6 +48,9 @@ const completed = (result: unknown): Response => {
   return new Response(body, { status: 200, headers: JSON_HEADERS });
 };
 
+/** The answer to a deferred call: the job is taken, its report comes by callback. */
+const accepted = (): Response => new Response(JSON.stringify({ accepted: true }), { status: 202, headers: JSON_HEADERS });
+
 const failed = (error: unknown): Response => {
   if (error instanceof RetryAfterError) {
     const seconds = Math.ceil(error.retryAfterMs / 1000);
@@ -65,7 +69,8 @@ const failed = (error: unknown): Response => {
  */
 export const createJobHandler = <Queues extends object>(options: CreateJobHandlerOptions<Queues>): ((request: Request) => Promise<Response>) => {
   const { handlers, verifiers } = queueVerifiers(options);
-  const accepted = new ReplayGuard(MAX_REMEMBERED_CALLS);
+  const claimed = new ReplayGuard(MAX_REMEMBERED_CALLS);
+  const keys = new Map(Object.entries(options.keys) as [string, string][]);
 
   return async (request) => {
     if (request.method !== 'POST') return refuse(405, 'only POST is accepted', { Allow: 'POST' });
@@ -83,13 +88,23 @@ export const createJobHandler = <Queues extends object>(options: CreateJobHandle
     // A signature seen before is a replay and the handler does not run again. Answered 429, not a
     // 4xx the edge treats as final: should a genuine call ever repeat, the edge puts the job back
     // uncharged and its next call, signed anew, runs.
-    if (!accepted.claim(verified.signature, verifier.validUntil(verified.timestamp))) return replayed();
+    if (!claimed.claim(verified.signature, verifier.validUntil(verified.timestamp))) return replayed();
     const parsed = parseJobRequest(raw);
     if (!parsed.ok) return refuse(400, parsed.message);
 
     const { jobId, queueName, data, attemptsMade, name } = parsed.value;
     const traceparent = request.headers.get(HEADER_TRACEPARENT);
     if (queueName !== queue) return refuse(403, `the call is signed with the key of queue '${queue}' but its body names queue '${queueName}'`);
+    let deferred = false;
+    const defer = (): DeferredJob => {
+      if (options.edgeUrl === undefined) throw new TypeError('createJobHandler: ctx.defer() needs the edgeUrl option');
+      deferred = true;
+      const target = { edgeUrl: options.edgeUrl, queueName, jobId, key: keys.get(queueName) ?? '', attempt: attemptsMade + 1 };
+      return {
+        complete: (result) => completeJob(target, { success: true, result: result ?? null }),
+        fail: (error, { retryable } = {}) => completeJob(target, { success: false, error: messageOf(error), ...(retryable === undefined ? {} : { retryable }) }),
+      };
+    };
     const ctx: JobContext = {
       jobId,
       queueName,
@@ -100,9 +115,11 @@ export const createJobHandler = <Queues extends object>(options: CreateJobHandle
       signal: request.signal,
       ...(isTraceparent(traceparent) ? { traceparent } : {}),
       request,
+      defer,
     };
     try {
-      return completed(await handler(data, ctx));
+      const result = await handler(data, ctx);
+      return deferred ? accepted() : completed(result);
     } catch (error) {
       return failed(error);
     }

@@ -21,6 +21,18 @@ export interface JobContext<QueueName extends string = string> {
    */
   readonly traceparent?: string;
   readonly request: Request;
+  /**
+   * For a queue registered with `completion: "async"`: the call is answered 202 once the handler
+   * returns, and the job stays active until `complete` or `fail` reports it (before the queue's
+   * timeoutMs). Needs `edgeUrl` in the options.
+   */
+  defer(): DeferredJob;
+}
+
+/** Reports a deferred attempt once; a second report, or one past the deadline, is refused (CallbackRefusedError, 409). */
+export interface DeferredJob {
+  complete(result?: unknown): Promise<void>;
+  fail(error: unknown, options?: { retryable?: boolean }): Promise<void>;
 }
 
 export type JobHandler<Data = unknown, Result = unknown, QueueName extends string = string> = (
@@ -42,4 +54,6 @@ export interface CreateJobHandlerOptions<Queues extends object> {
   keys: NoInfer<QueueKeys<Queues>>;
   /** The keys made from the platform's next secret, accepted as well while it rotates. */
   nextKeys?: NoInfer<Partial<QueueKeys<Queues>>>;
+  /** The edge's base URL, where `ctx.defer()`'s reports go. */
+  edgeUrl?: string;
 }

@@ -4,7 +4,7 @@
 
 import * as z from 'zod';
 import { checkEndpointShape, checkPath, type EndpointCheck } from '../endpoint-policy.ts';
-import { ALERT_EVENTS, DEFAULT_FEATURE_PATH, LIMITS } from '../protocol.ts';
+import { ALERT_EVENTS, COMPLETION_MODES, DEFAULT_FEATURE_PATH, LIMITS } from '../protocol.ts';
 import { integerIn, numberIn, oneOf, queueName, requiredOr, strictObject } from './rules.ts';
 
 export const BACKOFF_TYPES = ['exponential', 'fixed'] as const;
@@ -91,6 +91,9 @@ const inputShape = {
     .nullable()
     .optional()
     .meta({ description: 'Global start rate across every bridge replica, enforced with `concurrency`; `null` removes it.', example: { max: 50, perMs: 1000 } }),
+  completion: oneOf(COMPLETION_MODES)
+    .optional()
+    .meta({ description: '`async`: the feature answers 202 at once and reports by `POST /callbacks/:queue/:jobId` before `timeoutMs`; the slot is held until then.' }),
   schedules: z.unknown().optional().meta({ description: 'Up to 20 `Schedule`s; `[]` removes them all.' }),
   alerts: z.unknown().optional().meta({ description: '`Alerts`, or `null` to remove them.' }),
   // A registration read from GET can be sent back as it is: these two are the edge's and ignored.
@@ -127,6 +130,7 @@ export const RegistrationSchema = z
     }),
     paused: z.boolean(),
     rateLimit: z.object({ max: z.int(), perMs: z.int() }).optional().meta({ description: 'At most `max` feature calls start in any `perMs` window.' }),
+    completion: z.enum(COMPLETION_MODES).optional().meta({ description: 'Absent: `sync`.' }),
     schedules: z.array(ScheduleSchema).optional(),
     alerts: AlertsSchema.optional(),
     version: z.int().meta({ description: 'Bumped on every write; the ETag.' }),

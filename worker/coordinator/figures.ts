@@ -21,7 +21,7 @@ const emptyTotals = (): QueueStats['totals'] => ({
   leasesExpired: 0,
 });
 
-const TOTAL_OF: Record<ReleaseReport['kind'], keyof QueueStats['totals']> = {
+const TOTAL_OF: Record<Exclude<ReleaseReport['kind'], 'deferred'>, keyof QueueStats['totals']> = {
   completed: 'completed',
   failed_retryable: 'failedRetryable',
   failed_final: 'failedFinal',
@@ -54,6 +54,8 @@ export class Figures {
 
   /** How one dispatch ended. */
   record(report: ReleaseReport): void {
+    // A deferred attempt is counted when it settles, as what it turned out to be.
+    if (report.kind === 'deferred') return;
     this.count(TOTAL_OF[report.kind]);
     if (report.kind !== 'throttled') this.#latency.add(report.durationMs);
     if (report.error && report.kind !== 'completed') this.#lastError = { ...report.error, jobId: report.jobId, at: new Date().toISOString() };

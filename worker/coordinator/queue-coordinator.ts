@@ -18,6 +18,9 @@ import { entityTagMatches } from '../http/etag.ts';
 import { countedSql, type CountedSql } from '../metering/counted-sql.ts';
 import { UsageMeter, type Usage } from '../metering/usage.ts';
 import { registrationKey } from '../registry.ts';
+import type { JobCallback } from '../../src/protocol.ts';
+import { CANCELLED_MESSAGE } from '../dispatch/feature-call.ts';
+import { Deferrals, settledReport, type Deferral, type DeferralAnswer, type SettleResult } from './deferrals.ts';
 import { Figures, type PersistedFigures } from './figures.ts';
 import { Slots, type Reservation } from './slots.ts';
 import type {
@@ -76,6 +79,7 @@ export class QueueCoordinator extends DurableObject<Env> {
   #deletedVersion = 0;
   #figures = new Figures();
   #slots!: Slots;
+  #deferrals!: Deferrals;
   /** When the alarm is set for, or null; known in memory so scheduling costs no storage read. */
   #alarmAt: number | null = null;
   /** Memory only: a restart forgets them, which no write per dispatch would be worth. */
@@ -89,7 +93,14 @@ export class QueueCoordinator extends DurableObject<Env> {
       this.#registration = state.registration ?? null;
       this.#deletedVersion = state.deletedVersion ?? 0;
       this.#figures = new Figures(state.figures);
+      this.#deferrals = new Deferrals({
+        rows: this.#sql<{ value: string }>('SELECT value FROM deferred').map((row) => JSON.parse(row.value) as Deferral),
+        persist: (deferral) => this.#sql('INSERT INTO deferred (job_id, value) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET value = excluded.value', deferral.jobId, JSON.stringify(deferral)),
+        forget: (jobId) => this.#sql('DELETE FROM deferred WHERE job_id = ?', jobId),
+        onSettled: (jobId, outcome) => this.#figures.record(settledReport(jobId, outcome)),
+      });
       this.#slots = new Slots({
+        held: () => this.#deferrals.held,
         registration: () => this.#registration,
         figures: this.#figures,
         inherited: state.reservation,
@@ -171,6 +182,8 @@ export class QueueCoordinator extends DurableObject<Env> {
   async acquire({ signature, ...request }: AcquireRequest): Promise<AcquireResult> {
     return this.#meter.call(async () => {
       if (signature && this.#replayed(signature)) return { status: 'replayed' };
+      const known = this.#deferred(request);
+      if (known) return known;
       const answer = this.#slots.acquire(request);
       this.#scheduleFlush();
       const settled = await answer;
@@ -186,9 +199,15 @@ export class QueueCoordinator extends DurableObject<Env> {
   async acquireMany(jobs: JobAttempt[], signature?: AcceptedSignature, onCancel?: CancelCallback): Promise<AcquireManyResult> {
     return this.#meter.call(() => {
       if (signature && this.#replayed(signature)) return { status: 'replayed' };
-      const answer = this.#slots.acquireMany(jobs, onCancel);
+      const known: Record<string, DeferralAnswer> = {};
+      for (const job of jobs) {
+        const answer = this.#deferred(job);
+        if (answer) known[job.jobId] = answer;
+      }
+      const others = jobs.filter((job) => !(job.jobId in known));
+      const answer: AcquireManyResult = others.length > 0 ? this.#slots.acquireMany(others, onCancel) : { status: 'granted', grants: [] };
       this.#scheduleFlush();
-      return answer;
+      return answer.status === 'granted' && Object.keys(known).length > 0 ? { ...answer, known } : answer;
     });
   }
 
@@ -204,14 +223,30 @@ export class QueueCoordinator extends DurableObject<Env> {
   async releaseMany(releases: Release[], budgetRefused = 0): Promise<void> {
     await this.#meter.call(() => {
       this.#figures.count('throttledBudget', budgetRefused);
+      // Before the lease goes: the deferred attempt keeps its slot without a gap.
+      for (const { report } of releases) if (report.deferred) this.#deferrals.defer({ jobId: report.jobId, attemptsMade: report.deferred.attemptsMade }, report.deferred.startedAt, report.deferred.deadline);
       this.#slots.release(releases);
       this.#scheduleFlush();
+    });
+  }
+
+  /** An async attempt's callback (POST /callbacks/:queue/:jobId): the first one before the deadline counts. */
+  async settle(jobId: string, attempt: number, callback: JobCallback): Promise<SettleResult> {
+    return this.#meter.call(() => {
+      const settled = this.#deferrals.settle(jobId, attempt, callback);
+      if (settled.status === 'settled') {
+        this.#slots.serveWaiters();
+        this.#scheduleFlush();
+      }
+      return settled;
     });
   }
 
   /** Aborts the running feature calls of `jobId` (an operator's cancel); answers how many were told. */
   async cancel(jobId: string): Promise<number> {
     return this.#meter.call(async () => {
+      this.#deferrals.cancel(jobId, CANCELLED_MESSAGE);
+      this.#slots.serveWaiters();
       let told = 0;
       for (const canceller of this.#slots.cancel(jobId)) {
         try {
@@ -256,9 +291,17 @@ export class QueueCoordinator extends DurableObject<Env> {
     await this.#meter.call(() => {
       this.#alarmAt = null;
       this.#slots.shrinkReservation();
+      this.#deferrals.purge();
       this.#slots.serveWaiters();
       if (this.#figures.dirty) this.#write(FIGURES, this.#figures.persisted());
       if (this.#slots.rateWindow.dirty) this.#write(RATE_STARTS, this.#slots.rateWindow.persisted());
+      // Deferred rows are purged by a later alarm of their own when no flush brings one.
+      const purgeAt = this.#deferrals.nextPurgeAt;
+      if (purgeAt !== null && this.#alarmAt === null) {
+        this.#alarmAt = Math.max(purgeAt, Date.now() + FLUSH_MS);
+        this.#meter.add({ rowsWritten: 1 });
+        void this.ctx.storage.setAlarm(this.#alarmAt);
+      }
     }, 'alarm');
   }
 
@@ -284,6 +327,11 @@ export class QueueCoordinator extends DurableObject<Env> {
     }
   }
 
+  /** A deferred attempt's state, when this attempt was deferred: it gets no slot and no feature call. */
+  #deferred(attempt: JobAttempt): DeferralAnswer | undefined {
+    return this.#deferrals.answer(attempt, this.#registration?.timeoutMs ?? 0);
+  }
+
   /** True when the signature was accepted before (by any isolate: they all ask this one object). */
   #replayed({ mac, validUntil }: AcceptedSignature): boolean {
     return !this.#acceptedSignatures.claim(mac, validUntil);
@@ -296,6 +344,8 @@ export class QueueCoordinator extends DurableObject<Env> {
   /** The stored state, or undefined when the table is new (this object may predate it). */
   #load(): StoredState | undefined {
     this.#sql('CREATE TABLE IF NOT EXISTS coordinator (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    // One row per deferred async attempt (deferrals.ts).
+    this.#sql('CREATE TABLE IF NOT EXISTS deferred (job_id TEXT PRIMARY KEY, value TEXT NOT NULL)');
     const rows = this.#sql<{ key: string; value: string }>('SELECT key, value FROM coordinator');
     if (rows.length === 0) return undefined;
     return Object.fromEntries(rows.map(({ key, value }) => [key, JSON.parse(value)])) as StoredState;

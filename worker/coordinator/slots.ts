@@ -82,6 +82,8 @@ export interface SlotsOptions {
   inherited?: Reservation | null;
   /** The rate window's starts a previous incarnation left in storage. */
   inheritedStarts?: number[] | null;
+  /** Async attempts waiting for their callback: each holds a slot without a lease (deferrals.ts). */
+  held?: () => number;
   /** Writes a reservation; called before the answer that needs it leaves (once per call that granted). */
   persist: (reservation: Reservation) => void;
   now?: () => number;
@@ -92,6 +94,7 @@ export class Slots {
   readonly #figures: Figures;
   readonly #now: () => number;
   readonly #persist: (reservation: Reservation) => void;
+  readonly #held: () => number;
   /** Lease ids carry it, so a release of a previous incarnation's lease is told apart. */
   readonly #epoch = crypto.randomUUID().slice(0, 8);
   #sequence = 0;
@@ -109,7 +112,8 @@ export class Slots {
   /** While callers wait: takes back the soonest expiring lease for them. */
   #reclaimTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ registration, figures, inherited, inheritedStarts, persist, now = Date.now }: SlotsOptions) {
+  constructor({ registration, figures, inherited, inheritedStarts, persist, held = () => 0, now = Date.now }: SlotsOptions) {
+    this.#held = held;
     this.#rate = new RateWindow(inheritedStarts ?? []);
     this.#registration = registration;
     this.#persist = persist;
@@ -120,7 +124,7 @@ export class Slots {
   }
 
   get inFlight(): number {
-    return this.#leases.size + this.#inherited.count;
+    return this.#leases.size + this.#inherited.count + this.#held();
   }
 
   get waiting(): number {
@@ -329,7 +333,14 @@ export class Slots {
     this.#rate.record(registration.rateLimit, now);
     if (onCancel) this.#cancellers.set(id, keepCallback(onCancel));
     this.#figures.count('dispatched');
-    return { status: 'granted', leaseId: id, endpoint: registration.endpoint, path: registration.path, timeoutMs: registration.timeoutMs };
+    return {
+      status: 'granted',
+      leaseId: id,
+      endpoint: registration.endpoint,
+      path: registration.path,
+      timeoutMs: registration.timeoutMs,
+      ...(registration.completion === 'async' ? { completion: 'async' as const } : {}),
+    };
   }
 
   #refuse(reason: 'busy' | 'paused' | 'in_flight' | 'rate', retryAfterMs: number): AcquireResult {
@@ -366,7 +377,8 @@ export class Slots {
   #needed(): Reservation {
     let until = this.#inherited.count > 0 ? this.#inherited.until : 0;
     for (const lease of this.#leases.values()) until = Math.max(until, lease.expiresAt);
-    return { count: this.inFlight, until };
+    // Deferred attempts are not in it: their own rows bring them back after a restart.
+    return { count: this.#leases.size + this.#inherited.count, until };
   }
 
   /** A timer at the soonest lease end while callers wait, none otherwise (an idle object holds no timer). */

@@ -1,6 +1,7 @@
 // What the QueueCoordinator's RPC methods take and answer.
 
 import type { FieldError, Registration, RegistrationDefaults, RegistrationInput } from '../../src/protocol.ts';
+import type { DeferralAnswer } from './deferrals.ts';
 
 /** One try of one job: a second dispatch of the same pair while the first runs is refused. */
 export interface JobAttempt {
@@ -36,6 +37,8 @@ export interface SlotGrant {
   endpoint: string;
   path: string;
   timeoutMs: number;
+  /** Present for an async queue: a 202 defers the attempt. */
+  completion?: 'async';
 }
 
 /** The request's signature was already accepted: nothing of it may run. */
@@ -46,6 +49,8 @@ export type AcquireResult =
   /** `in_flight`: the same job and attempt is being dispatched right now; `rate`: no start allowed before `retryAfterMs`. */
   | { status: 'throttled'; reason: 'busy' | 'paused' | 'in_flight' | 'rate'; retryAfterMs: number }
   | { status: 'unknown' }
+  /** An async attempt already taken by the feature: no call, its state instead. */
+  | DeferralAnswer
   | Replayed;
 
 /** What a dispatch runs with once a replay is ruled out: a slot, or why there is none. */
@@ -59,7 +64,8 @@ export type RateThrottled = { status: 'throttled'; reason: 'rate'; retryAfterMs:
  * when the rate stopped them (`rest`), are throttled as it says.
  */
 export type AcquireManyResult =
-  | { status: 'granted'; grants: SlotGrant[]; rest?: RateThrottled }
+  /** `known`: jobs whose attempt was deferred, by id, answered without a slot; `grants` count the others in order. */
+  | { status: 'granted'; grants: SlotGrant[]; rest?: RateThrottled; known?: Record<string, DeferralAnswer> }
   | { status: 'throttled'; reason: 'paused'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;
@@ -69,12 +75,14 @@ export interface Release {
   report: ReleaseReport;
 }
 
-export type ReleaseKind = 'completed' | 'failed_retryable' | 'failed_final' | 'throttled';
+export type ReleaseKind = 'completed' | 'failed_retryable' | 'failed_final' | 'throttled' | 'deferred';
 
 export interface ReleaseReport {
   kind: ReleaseKind;
   durationMs: number;
   jobId: string;
+  /** For `deferred`: the attempt, and until when its slot stays held. */
+  deferred?: { attemptsMade: number; startedAt: number; deadline: number };
   error?: { message: string; status?: number };
 }
 

@@ -16,6 +16,7 @@ import { checkFeatureTarget, type EndpointPolicyOptions } from '../../src/endpoi
 import { readLimitedText } from '../../src/http/read-limited-text.ts';
 import type { RotatingSigner } from '../../src/signing.ts';
 import type { SlotGrant } from '../coordinator/types.ts';
+import { DEFERRED_POLL_MS } from '../coordinator/deferrals.ts';
 import { classifyFeatureResponse } from './classify.ts';
 import type { QueuedJob } from './parse-request.ts';
 
@@ -60,6 +61,11 @@ export const callFeature = async (
       body,
       signal: cancelled ? AbortSignal.any([AbortSignal.timeout(slot.timeoutMs), cancelled]) : AbortSignal.timeout(slot.timeoutMs),
     });
+    // An async queue's feature took the job: it reports by callback before the deadline.
+    if (slot.completion === 'async' && response.status === 202) {
+      await response.body?.cancel();
+      return { outcome: 'deferred', deadlineMs: started + slot.timeoutMs, retryAfterMs: DEFERRED_POLL_MS.min };
+    }
     const text = await readLimitedText(response, MAX_RESPONSE_BYTES);
     const durationMs = Date.now() - started;
     if (text === undefined) {

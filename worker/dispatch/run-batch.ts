@@ -62,14 +62,17 @@ export const startBatch = async (
     throw new ReplayedError();
   }
   const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch, budget.takeRefused(queueName)));
-  const slotFor = (job: QueuedJob, index: number): Promise<SlotAnswer> | SlotAnswer => {
+  // Jobs the coordinator answered by id (deferred attempts) hold no place among the grants.
+  const known = first.status === 'granted' ? (first.known ?? {}) : {};
+  const places = new Map(jobs.filter((job) => !(job.jobId in known)).map((job, place) => [job, place]));
+  const slotFor = (job: QueuedJob): Promise<SlotAnswer> | SlotAnswer => {
     if (first.status !== 'granted') return first;
-    return first.grants[index] ?? first.rest ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
+    return known[job.jobId] ?? first.grants[places.get(job) ?? -1] ?? first.rest ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
   };
-  const running = jobs.map(async (job, index): Promise<DispatchBatchLine> => {
+  const running = jobs.map(async (job): Promise<DispatchBatchLine> => {
     let outcome: DispatchOutcome | undefined;
     try {
-      outcome = await runJob(queueName, job, await slotFor(job, index), signer, releases.release, policy, cancels.signal(job.jobId));
+      outcome = await runJob(queueName, job, await slotFor(job), signer, releases.release, policy, cancels.signal(job.jobId));
       return { jobId: job.jobId, ...outcome };
     } finally {
       // Each job gives its part of the budget back as it ends, not when the batch's slowest does.

@@ -36,6 +36,8 @@ export const runJob = async (
 ): Promise<DispatchOutcome> => {
   if (slot.status === 'unknown') return unknownQueue(queueName);
   if (slot.status === 'throttled') return { outcome: 'throttled', retryAfterMs: slot.retryAfterMs, reason: slot.reason };
+  if (slot.status === 'deferred') return { outcome: 'deferred', deadlineMs: slot.deadlineMs, retryAfterMs: slot.retryAfterMs };
+  if (slot.status === 'settled') return slot.outcome;
 
   let outcome: DispatchOutcome = {
     outcome: 'failed',
@@ -51,8 +53,11 @@ export const runJob = async (
       leaseId: slot.leaseId,
       report: {
         kind: releaseKind(outcome),
-        durationMs: outcome.outcome === 'throttled' ? 0 : outcome.durationMs,
+        durationMs: 'durationMs' in outcome ? outcome.durationMs : 0,
         jobId: job.jobId,
+        ...(outcome.outcome === 'deferred'
+          ? { deferred: { attemptsMade: job.attemptsMade, startedAt: outcome.deadlineMs - slot.timeoutMs, deadline: outcome.deadlineMs } }
+          : {}),
         ...(outcome.outcome === 'failed' ? { error: outcome.error } : {}),
       },
     }).catch((error: unknown) => console.error('releasing slot failed; its lease will expire', { queue: queueName, error: String(error) }));

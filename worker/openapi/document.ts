@@ -23,6 +23,12 @@ export const EDGE_DOCUMENT: DocumentAbout = {
       name: HEADER_SIGNATURE,
       description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<METHOD>.<path>.<raw body>">` with BRIDGE_SECRET; 5-minute window.',
     },
+    featureSignature: {
+      type: 'apiKey',
+      in: 'header',
+      name: HEADER_SIGNATURE,
+      description: 'As bridgeSignature, keyed with the queue\'s feature key (the key its feature calls are signed with).',
+    },
   },
 };
 

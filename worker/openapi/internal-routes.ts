@@ -6,6 +6,7 @@ import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import * as z from 'zod';
 import { anyOf, errorAnswers, jsonAnswer, jsonBody } from '../../src/openapi/responses.ts';
 import { MAX_BATCH_JOBS } from '../../src/protocol.ts';
+import { JobCallbackSchema } from '../../src/schema/callback.ts';
 import { RegistrationListSchema, RegistrationSchema } from '../../src/schema/registration.ts';
 import { queueName } from '../../src/schema/rules.ts';
 
@@ -36,6 +37,9 @@ const OutcomeSchema = z
     z.object({ outcome: z.literal('completed'), result: z.unknown(), durationMs: z.number() }),
     z.object({ outcome: z.literal('failed'), retryable: z.boolean(), error: z.object({ message: z.string(), status: z.int().optional() }), durationMs: z.number() }),
     z.object({ outcome: z.literal('throttled'), retryAfterMs: z.number(), reason: z.enum(['busy', 'paused', 'feature', 'in_flight', 'budget', 'rate']).optional() }),
+    z.object({ outcome: z.literal('deferred'), deadlineMs: z.number().meta({ description: 'Epoch ms.' }), retryAfterMs: z.number() }).meta({
+      description: 'An async queue: the feature took the job (202); ask again after retryAfterMs, no feature call is made again.',
+    }),
   ])
   .meta({ id: 'DispatchOutcome' });
 const BatchSchema = z
@@ -133,5 +137,16 @@ export const INTERNAL_ROUTES: RouteConfig[] = [
     summary: 'Bridge id, workers and counts, for the edge status and health',
     request: { body: jsonBody(HeartbeatSchema) },
     responses: { 204: { description: 'Recorded.' }, ...errorAnswers(401, 503) },
+  },
+  {
+    method: 'post',
+    path: '/callbacks/{queue}/{jobId}',
+    tags: ['feature (signed)'],
+    security: anyOf('featureSignature'),
+    summary: "An async queue's feature reports an attempt it answered 202 to; the first report before timeoutMs counts",
+    description:
+      'Signed with the queue\'s feature key: `X-Queue-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.POST.<path>.<raw body>">`. 409 for another attempt, a second report, or one past the deadline.',
+    request: { params: z.object({ queue: queueName, jobId: z.string() }), body: jsonBody(JobCallbackSchema) },
+    responses: { 200: jsonAnswer(z.object({ jobId: z.string(), outcome: z.enum(['completed', 'failed']) }), 'Counted.'), ...errorAnswers(401, 409, 413, 415, 503) },
   },
 ];
