@@ -89,6 +89,22 @@ describe('completion: "async"', () => {
     expect(await dispatch({ queueName, jobId: 'j', attemptsMade: 1 })).toMatchObject({ outcome: 'failed', retryable: true, error: { message: 'GPU fell over' } });
   });
 
+  it("takes a callback signed as ARCHITECTURE says, like a feature call (\"<t>.<body>\"), from a feature in any language", async () => {
+    const queueName = await asyncQueue('async-plain');
+    await scriptStub(queueName, TAKEN_ONCE);
+    expect(await dispatch({ queueName, jobId: 'plain' })).toMatchObject({ outcome: 'deferred' });
+    const body = JSON.stringify({ attempt: 1, success: true, result: { done: true } });
+    const post = async (key: string) =>
+      edgeFetch(callbackPath(queueName, 'plain'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', [HEADER_SIGNATURE]: await new Signer(key).signFeatureBody(body) },
+        body,
+      });
+    expect((await post(await queueKey(env.FEATURE_SIGNING_SECRET, 'another-queue'))).status).toBe(401);
+    expect((await post(await queueKey(env.FEATURE_SIGNING_SECRET, queueName))).status).toBe(200);
+    expect(await dispatch({ queueName, jobId: 'plain' })).toMatchObject({ outcome: 'completed', result: { done: true } });
+  });
+
   it('keeps the deferral through a coordinator restart (an edge deploy)', async () => {
     const queueName = await asyncQueue('async-restart');
     await scriptStub(queueName, TAKEN_ONCE);

@@ -145,7 +145,7 @@ export const INTERNAL_ROUTES: RouteConfig[] = [
     security: anyOf('featureSignature'),
     summary: "An async queue's feature reports an attempt it answered 202 to; the first report before timeoutMs counts",
     description:
-      'Signed with the queue\'s feature key: `X-Queue-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.POST.<path>.<raw body>">`. 409 for another attempt, a second report, or one past the deadline.',
+      'Signed with the queue\'s feature key: `X-Queue-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` as a feature call is signed, or of "<t>.POST.<path>.<raw body>" (what the SDK\'s completeJob signs: bound to this queue and job). 409 for another attempt, a second report, or one past the deadline.',
     request: { params: z.object({ queue: queueName, jobId: z.string() }), body: jsonBody(JobCallbackSchema) },
     responses: { 200: jsonAnswer(z.object({ jobId: z.string(), outcome: z.enum(['completed', 'failed']) }), 'Counted.'), ...errorAnswers(401, 409, 413, 415, 503) },
   },

@@ -1,7 +1,9 @@
 // POST /callbacks/:queue/:jobId: an async queue's feature reports an attempt it took with a 202.
-// Signed with the queue's feature key over "<t>.POST.<path>.<raw body>" (the bridge's request form,
-// so a signature names its queue and job and cannot be moved to another job). The coordinator
-// decides: the first report of the deferred attempt before its deadline counts; anything else is 409.
+// Signed with the queue's feature key. ARCHITECTURE's form is a feature call's, "<t>.<raw body>",
+// which clients in any language are written against; the SDK's completeJob signs
+// "<t>.POST.<path>.<raw body>" (the bridge's request form), so its signature names its queue and
+// job and cannot be moved to another job. Both are accepted. The coordinator decides: the first
+// report of the deferred attempt before its deadline counts; anything else is 409.
 
 import { Hono } from 'hono';
 import { HEADER_SIGNATURE, MAX_JOB_BODY_BYTES } from '../../src/protocol.ts';
@@ -9,7 +11,7 @@ import { isValidQueueName } from '../../src/registration.ts';
 import { JobCallbackSchema } from '../../src/schema/callback.ts';
 import { checkWith } from '../../src/schema/field-errors.ts';
 import { VERIFY_FAILURE_MESSAGES } from '../../src/signature-failures.ts';
-import { bridgeSigningPayload } from '../../src/signing.ts';
+import { bridgeSigningPayload, featureSigningPayload } from '../../src/signing.ts';
 import { featureVerifier } from '../dispatch/feature-signer.ts';
 import type { AppEnv } from '../env.ts';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
@@ -22,7 +24,9 @@ export const callbackRoutes = new Hono<AppEnv>().post('/:queue/:jobId', async (c
   const checked = verifier.checkHeader(c.req.header(HEADER_SIGNATURE));
   if (!checked.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[checked.reason]);
   const rawBody = await readRawBody(c, MAX_JOB_BODY_BYTES, { strictUtf8: false });
-  const verified = await verifier.verifyPayload(checked.signature, bridgeSigningPayload(checked.signature.timestamp, 'POST', c.req.path, rawBody));
+  const { timestamp } = checked.signature;
+  const pathBound = await verifier.verifyPayload(checked.signature, bridgeSigningPayload(timestamp, 'POST', c.req.path, rawBody));
+  const verified = pathBound.ok ? pathBound : await verifier.verifyPayload(checked.signature, featureSigningPayload(timestamp, rawBody));
   if (!verified.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[verified.reason]);
   const body = checkWith(JobCallbackSchema, parseJsonBody(c, rawBody));
   if (!body.ok) throw new ValidationError(body.errors);
