@@ -1,10 +1,11 @@
 // The soak's queues and jobs, all drawn from one seed: 38 registrations of varied concurrency,
-// timeout and retry policy, two rate-limited ones (rate-queues.ts), and jobs with mixed BullMQ options — priority, delay, per-job attempts
+// timeout and retry policy, two rate-limited ones (rate-queues.ts), an async one (async-queues.ts), and jobs with mixed BullMQ options — priority, delay, per-job attempts
 // and backoff, custom ids, some of them added twice (the second add must dedup onto the first).
 
 import type { JobsOptions } from 'bullmq';
 import type { RateLimit, RegistrationInput } from '../../src/protocol.ts';
 import { between, seededRandom, type Random } from './random.ts';
+import { ASYNC_JOB_SHARE, planAsyncQueues } from './async-queues.ts';
 import { planRateQueues, RATE_JOB_SHARE } from './rate-queues.ts';
 
 const MIN_CONCURRENCY = 1;
@@ -90,9 +91,15 @@ export const planSoak = ({ seed, jobs, queues, maxDelayMs }: { seed: number; job
   const tag = (seed >>> 0).toString(36);
   const plainQueues = planQueues(random, queues, tag);
   const rateQueues = planRateQueues(tag);
+  const asyncQueues = planAsyncQueues(tag);
   const pickPlain = queuePicker(plainQueues, random);
-  // A fixed share, not by concurrency: the rate, not the concurrency, bounds what these finish.
-  const pickQueue = (): QueuePlan => (random() < RATE_JOB_SHARE ? rateQueues[between(random, 0, rateQueues.length - 1)] : pickPlain());
+  const pickOf = (of: QueuePlan[]) => of[between(random, 0, of.length - 1)];
+  // Fixed shares, not by concurrency: the rate, or the callback delay, bounds what these finish.
+  const pickQueue = (): QueuePlan => {
+    const roll = random();
+    if (roll < RATE_JOB_SHARE) return pickOf(rateQueues);
+    return roll < RATE_JOB_SHARE + ASYNC_JOB_SHARE ? pickOf(asyncQueues) : pickPlain();
+  };
   const duplicatesDue = new Map<number, JobPlan>();
   const plans: JobPlan[] = [];
   for (let index = 0; index < jobs; index++) {
@@ -110,5 +117,5 @@ export const planSoak = ({ seed, jobs, queues, maxDelayMs }: { seed: number; job
       if (at < jobs) duplicatesDue.set(at, { ...job, seed: between(random, 1, 2 ** 31), duplicate: true });
     }
   }
-  return { queues: [...plainQueues, ...rateQueues], jobs: plans };
+  return { queues: [...plainQueues, ...rateQueues, ...asyncQueues], jobs: plans };
 };

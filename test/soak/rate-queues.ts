@@ -3,8 +3,7 @@
 // `max` starts in one `perMs` window — `max` more where the window spans an edge restart, as the
 // coordinator may forget the starts since its last flush (README "rateLimit") — and a job the rate
 // held off was charged no attempt for it (its attempt count is still the one its seed dictates).
-// Another kind of queue (async completion) joins the soak the same way: its plans in plan.ts, its
-// checks and table in report.ts.
+// The async queue joins the soak the same way (async-queues.ts).
 
 import type { RateLimit } from '../../src/protocol.ts';
 import { renderTable, type Cell } from '../bench/table.ts';

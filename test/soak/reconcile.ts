@@ -40,6 +40,8 @@ export interface Reconciliation {
   stalledMore: number;
   /** Finished jobs per queue whose attempt count is not the one their seed dictates. */
   attemptsOffByQueue: Map<string, number>;
+  /** Finished jobs per queue not ended as their seed dictates. */
+  wrongByQueue: Map<string, number>;
   firstAddedAt: number;
   lastFinishedAt: number;
   examples: string[];
@@ -89,6 +91,7 @@ export const reconcile = async ({ redis, expected, feature, interrupted, queues,
     stalledOnce: 0,
     stalledMore: 0,
     attemptsOffByQueue: new Map(),
+    wrongByQueue: new Map(),
     firstAddedAt: Number.POSITIVE_INFINITY,
     lastFinishedAt: 0,
     examples: [],
@@ -144,6 +147,7 @@ export const reconcile = async ({ redis, expected, feature, interrupted, queues,
       if (right) count('asSeedSays');
       else {
         count('wrong');
+        result.wrongByQueue.set(job.queue.name, (result.wrongByQueue.get(job.queue.name) ?? 0) + 1);
         const want = `${job.end.state}/${job.end.attemptsMade} in ${job.end.calls} calls`;
         const faulted = interrupted.has(key) ? ', interrupted by a fault' : '';
         note(`${key} (${job.fate.kind}, seed ${job.seed}) wanted ${want}, got ${state}/${atm} in ${calls} calls, stalls ${stalls}${faulted}${failedReason ? `: ${failedReason}` : ''}`);

@@ -2,6 +2,7 @@
 
 import { percentile } from '../../src/percentile.ts';
 import { renderTable, type Cell } from '../bench/table.ts';
+import { asyncReport } from './async-queues.ts';
 import type { FaultRecord } from './faults.ts';
 import type { LimitTimeline } from './limits.ts';
 import type { QueuePlan } from './plan.ts';
@@ -48,6 +49,7 @@ const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 export const buildReport = ({ reconciliation: r, feature, limits, queues, faults, coordinatorResets, startedAt, jobsAdded, duplicateAdds, elapsedMs, noisy }: ReportInput): SoakReport => {
   const { total } = r;
   const rate = rateReport(queues, feature, coordinatorResets, r, startedAt);
+  const deferred = asyncReport(queues, feature, r);
   const checks: Check[] = [
     { name: 'jobs not ended as their seed dictates', value: total.wrong, ok: total.wrong === 0 },
     { name: 'lost (added, gone from Redis)', value: total.lost, ok: total.lost === 0 },
@@ -57,6 +59,7 @@ export const buildReport = ({ reconciliation: r, feature, limits, queues, faults
     { name: 'duplicate calls on jobs no fault interrupted', value: total.extraUnexplained, ok: total.extraUnexplained === 0 },
     { name: 'feature calls badly signed or malformed', value: feature.badRequests, ok: feature.badRequests === 0 },
     ...rate.checks,
+    ...deferred.checks,
   ];
   const finished = total.completed + total.failed;
   const throughput = Math.round((finished * 1000) / Math.max(1, r.lastFinishedAt - r.firstAddedAt));
@@ -99,6 +102,7 @@ export const buildReport = ({ reconciliation: r, feature, limits, queues, faults
     renderTable(['queue', 'concurrency limit', 'timeout ms', 'attempts', 'feature calls', 'peak in flight', 'calls arriving at the limit'], queueRows),
     `the limit was reached (binding) on ${binding} of ${queues.length} queues`,
     ...(rate.text ? ['', rate.text] : []),
+    ...(deferred.text ? ['', deferred.text] : []),
     '',
     renderTable(['check', 'value', 'verdict'], checks.map((c) => [c.name, c.value, c.ok ? 'ok' : 'FAILED'])),
     ...(r.examples.length ? ['', 'examples:', ...r.examples.map((e) => `  ${e}`)] : []),

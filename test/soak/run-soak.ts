@@ -63,7 +63,7 @@ export const runSoak = async ({ jobs, queues, seed, addWindowMs, drainIdleMs, no
   const names = plan.queues.map((queue) => queue.name);
   const limits = new LimitTimeline(plan.queues.map((queue) => [queue.name, queue.concurrency]));
   log(`seed ${seed}: ${plan.jobs.length} adds on ${plan.queues.length} queues over ${addWindowMs / 1000} s; stuck = unfinished after ${drainIdleMs / 1000} s without progress`);
-  const services = await SoakServices.start(limits);
+  const services = await SoakServices.start(limits, new Set(plan.queues.filter((queue) => queue.registration.completion === 'async').map((queue) => queue.name)));
   const producerRedis = quietClient(services.redis);
   const monitorRedis = quietClient(services.redis);
   const producer = new Producer(producerRedis, plan);

@@ -40,12 +40,14 @@ export class SoakServices {
     this.feature = feature;
   }
 
-  static async start(limits: LimitTimeline): Promise<SoakServices> {
+  /** `asyncQueues`: the queues whose feature answers 202 and calls back (async-queues.ts). */
+  static async start(limits: LimitTimeline, asyncQueues: ReadonlySet<string>): Promise<SoakServices> {
     const [redis, edge, feature] = await Promise.all([
       RedisServer.start({ persistent: true }),
       EdgeServer.start(),
-      SoakFeature.start({ signingSecret: EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET, limits }),
+      SoakFeature.start({ signingSecret: EDGE_TEST_BINDINGS.FEATURE_SIGNING_SECRET, limits, asyncQueues }),
     ]);
+    feature.edgeUrl = edge.url;
     return new SoakServices(redis, edge, feature);
   }
 

@@ -5,9 +5,11 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { queueKey } from '../../src/feature-keys.ts';
 import { HEADER_IDEMPOTENCY_KEY, idempotencyKey, type FeatureJobRequest } from '../../src/protocol.ts';
 import { QueueKeyVerifiers } from '../support/queue-key-verifiers.ts';
-import { answerFor, fateOf } from './fates.ts';
+import { callbackDelayMs, callbackFor, postCallback } from './async-queues.ts';
+import { answerFor, fateOf, type Answer } from './fates.ts';
 import type { LimitTimeline } from './limits.ts';
 
 /** A hung call the edge never aborts is answered after this, and then shows up as a wrong fate. */
@@ -41,10 +43,22 @@ interface JobCalls {
 export interface SoakFeatureOptions {
   signingSecret: string;
   limits: LimitTimeline;
+  /** Queues whose calls are answered 202 and reported by callback. */
+  asyncQueues: ReadonlySet<string>;
+}
+
+export interface AsyncFigures {
+  /** 202'd calls for an attempt that had already been 202'd. */
+  repeatedAttemptCalls: number;
+  /** Callbacks by the status that answered them (0: the edge never answered). */
+  callbacksByStatus: Map<number, number>;
 }
 
 export class SoakFeature {
   url = '';
+  /** Where callbacks go; set once the edge is up. */
+  edgeUrl = '';
+  readonly asyncFigures: AsyncFigures = { repeatedAttemptCalls: 0, callbacksByStatus: new Map() };
   /** Calls whose signature did not verify, or whose body or headers were not the protocol's. */
   badRequests = 0;
   violationCount = 0;
@@ -59,6 +73,10 @@ export class SoakFeature {
   readonly #open = new Map<string, number>();
   /** Job keys in arrival order, for "who was called between these two moments". */
   readonly #arrivals: string[] = [];
+  /** Async attempts already 202'd ("queue/job#attempt"). */
+  readonly #deferredAttempts = new Set<string>();
+  readonly #callbacks = new Set<Promise<void>>();
+  readonly #closing = new AbortController();
 
   private constructor(options: SoakFeatureOptions) {
     this.#options = options;
@@ -98,8 +116,10 @@ export class SoakFeature {
     return [...this.#open.keys(), ...this.#arrivals.slice(mark)];
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await Promise.all(this.#callbacks);
+    await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
@@ -124,6 +144,12 @@ export class SoakFeature {
     res.once('close', finish);
 
     const answer = answerFor(request.data.seed, fateOf(request.data.seed), request.attemptsMade, job.throttlesSent);
+    if (this.#options.asyncQueues.has(request.queueName) && !answer.hang && answer.status !== 429) {
+      finish();
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}');
+      this.#defer(request, Number(req.headers['x-queue-attempt']), answer);
+      return;
+    }
     const delayMs = answer.hang ? HANG_LIMIT_MS : (answer.delayMs ?? 0);
     if (delayMs > 0) await untilClosedOr(res, delayMs);
     if (res.destroyed) return;
@@ -131,6 +157,22 @@ export class SoakFeature {
     if (reply.status === 429) job.throttlesSent++;
     finish();
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
+  }
+
+  /** Reports the 202'd attempt by callback after a short delay, and counts a second call for it. */
+  #defer(request: SoakCall, attempt: number, answer: Extract<Answer, { status: number }>): void {
+    const attemptKey = `${jobKey(request.queueName, request.jobId)}#${attempt}`;
+    if (this.#deferredAttempts.has(attemptKey)) this.asyncFigures.repeatedAttemptCalls++;
+    this.#deferredAttempts.add(attemptKey);
+    const report = async () => {
+      await new Promise((resolve) => setTimeout(resolve, callbackDelayMs()));
+      const key = await queueKey(this.#options.signingSecret, request.queueName);
+      const options = { edgeUrl: this.edgeUrl, queueName: request.queueName, jobId: request.jobId, key, attempt };
+      const status = await postCallback(options, callbackFor(answer), this.#closing.signal);
+      if (!this.#closing.signal.aborted) this.asyncFigures.callbacksByStatus.set(status, (this.asyncFigures.callbacksByStatus.get(status) ?? 0) + 1);
+    };
+    const pending: Promise<void> = report().finally(() => this.#callbacks.delete(pending));
+    this.#callbacks.add(pending);
   }
 
   /** Counts the call in; the returned function counts it out (once). */
