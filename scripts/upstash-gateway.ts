@@ -12,6 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cluster, Redis, ReplyError, type ClusterNode } from 'ioredis';
+import { parseJsonOrUndefined } from '../src/json.ts';
 
 export interface UpstashGatewayOptions {
   /** The Redis behind the gateway, e.g. redis://127.0.0.1:26388 */
@@ -81,11 +82,9 @@ const readBody = async (req: IncomingMessage): Promise<unknown> => {
     if (size > MAX_REQUEST_BYTES) throw new RequestError(413, `ERR request body over ${MAX_REQUEST_BYTES} bytes`);
     chunks.push(chunk);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new RequestError(400, 'ERR body is not valid JSON');
-  }
+  const parsed = parseJsonOrUndefined(Buffer.concat(chunks).toString('utf8'));
+  if (parsed === undefined) throw new RequestError(400, 'ERR body is not valid JSON');
+  return parsed;
 };
 
 /** Commands fail after one retry, so an unreachable Redis answers 503 rather than hanging the edge. */
