@@ -4,7 +4,8 @@
 //   B  BullMQ Worker → feature over keep-alive HTTP  (the seed's design, no edge)
 //   C  Queue Worker: bridge (as the container runs it: npm run build:bridge's bundle) → edge
 //      (workerd, as npm start runs it) → feature
-// Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle, --idle-seconds 60
+// Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle,busy, --idle-seconds 60,
+//          --busy-seconds 60, --busy-rate 200
 // The edge's cost comes from the units it counts itself (GET /internal/usage), priced by prices.ts.
 
 import { execFileSync } from 'node:child_process';
@@ -22,7 +23,7 @@ import { waitFor } from '../support/wait.ts';
 import type { Usage } from '../../worker/metering/usage.ts';
 import { readEdgeUsage, usageBetween, type EdgeUsage, type UsageScope } from './edge-usage.ts';
 import { NoopFeature } from './noop-feature.ts';
-import { edgeCostReport } from './cost-report.ts';
+import { edgeCostReport, type BusyQueueCost } from './cost-report.ts';
 import { MONTH_SECONDS, priceOf } from './prices.ts';
 import { connectionsTo, PeakRss, sampleProcess } from './proc-stats.ts';
 import { mb, renderTable, type Cell } from './table.ts';
@@ -35,19 +36,26 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BRIDGE_BUNDLE = join(ROOT, 'dist', 'bridge', 'main.mjs');
 const ADD_CHUNK = 1_000;
 const IDLE_SETTLE_MS = 3_000;
+/** The busy queue's ramp (first reservation writes, first alarm) is a one-off, not a monthly cost. */
+const BUSY_WARMUP_MS = 5_000;
+const BUSY_FEED_TICK_MS = 100;
 
 const { values: args } = parseArgs({
   options: {
     scale: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '2' },
-    scenarios: { type: 'string', default: 'one,many,idle' },
+    scenarios: { type: 'string', default: 'one,many,idle,busy' },
     'idle-seconds': { type: 'string', default: '60' },
+    'busy-seconds': { type: 'string', default: '60' },
+    'busy-rate': { type: 'string', default: '200' },
   },
 });
 const scale = Number(args.scale);
 const rounds = Number(args.rounds);
 const scenarios = new Set(args.scenarios.split(','));
 const idleSeconds = Number(args['idle-seconds']);
+const busySeconds = Number(args['busy-seconds']);
+const busyRate = Number(args['busy-rate']);
 /** A job's own cost: its dispatch requests and its queue's coordinator, not the bridge's polls. */
 const PER_JOB: UsageScope = { routes: ['dispatch'], singletons: false };
 /** A bridge's fixed cost: everything but the bench's own reads of the figures. */
@@ -67,9 +75,8 @@ interface RunResult {
   cpuS: number;
   edgeCpuS: number | null;
   redisConnections: number;
-  /** Variant C: the edge's billable units during the run (PER_JOB scope), and how long it ran. */
+  /** Variant C: the edge's billable units during the run (PER_JOB scope). */
   edgeUsage?: Usage;
-  busySeconds?: number;
 }
 
 interface Consumer {
@@ -190,7 +197,7 @@ const runThroughput = async (scenario: string, variant: Variant, queueCount: num
     cpuS,
     edgeCpuS,
     redisConnections: connections,
-    ...(edgeUsage ? { edgeUsage, busySeconds: Math.max(1, lastFinish - firstStart) / 1000 } : {}),
+    ...(edgeUsage ? { edgeUsage } : {}),
   };
 };
 
@@ -267,6 +274,40 @@ const measureIdleBridge = async (): Promise<{ rssMb: number; connections: number
   return { rssMb, connections, usage, perMonth, seconds };
 };
 
+/**
+ * One queue kept busy at a steady `busyRate` jobs/s through C: what its coordinator spends with
+ * time (alarms, rows, awake time) over `busySeconds` after a warm-up, as dollars per month.
+ */
+const measureBusyQueue = async (): Promise<BusyQueueCost> => {
+  const name = `bench-busy-${++runCounter}`;
+  const queue = new Queue(name, { connection: producer });
+  const consumer = await startConsumer('C', [name], 50);
+  let added = 0;
+  const feedStarted = performance.now();
+  const feed = setInterval(() => {
+    const due = Math.floor(((performance.now() - feedStarted) / 1000) * busyRate) - added;
+    if (due <= 0) return;
+    added += due;
+    void queue.addBulk(Array.from({ length: due }, (_, i) => ({ name: 'busy', data: { n: added - due + i } })));
+  }, BUSY_FEED_TICK_MS);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, BUSY_WARMUP_MS));
+    const before = await readEdgeUsage(edge, [name]);
+    const completedBefore = (await queue.getJobCounts('completed')).completed;
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, busySeconds * 1000));
+    const usage = usageBetween(before, await readEdgeUsage(edge, [name]), PER_JOB);
+    const seconds = (performance.now() - started) / 1000;
+    const jobsPerSecond = ((await queue.getJobCounts('completed')).completed - completedBefore) / seconds;
+    return { usage, seconds, jobsPerSecond };
+  } finally {
+    clearInterval(feed);
+    await consumer.stop();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+};
+
 const median = (values: (number | null | undefined)[]): number | null => {
   const present = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
   if (present.length === 0) return null;
@@ -278,6 +319,8 @@ const results: RunResult[] = [];
 try {
   const idleBridge = await measureIdleBridge();
   log(`bridge with 38 idle queues: RSS ${idleBridge.rssMb} MB, ${idleBridge.connections} Redis connections, edge $${idleBridge.perMonth.toFixed(2)}/month`);
+  const busyQueue = scenarios.has('busy') ? await measureBusyQueue() : undefined;
+  if (busyQueue) log(`busy queue: ${Math.round(busyQueue.jobsPerSecond)} jobs/s for ${Math.round(busyQueue.seconds)} s`);
   const plan: { scenario: string; run: (variant: Variant) => Promise<RunResult> }[] = [];
   if (scenarios.has('one')) plan.push({ scenario: 'one', run: (v) => runThroughput('one', v, 1, Math.round(20_000 * scale), 50) });
   if (scenarios.has('many')) plan.push({ scenario: 'many', run: (v) => runThroughput('many', v, 38, Math.round(1_000 * scale), 10) });
@@ -341,13 +384,15 @@ try {
       const cb = ratio(c.jobsPerSecond, b.jobsPerSecond);
       checks.push([scenario, 'throughput C/B', cb, '≥ 0.25 (aim 0.5)', cb === null ? '—' : cb >= 0.5 ? 'met (aim)' : cb >= 0.25 ? 'met' : 'missed']);
       checks.push([scenario, 'throughput C/A', ratio(c.jobsPerSecond, a.jobsPerSecond), '—', '']);
+      const cpuRatio = ratio(c.cpuS, b.cpuS);
+      checks.push([scenario, 'bridge CPU per job, C/B', cpuRatio, '≤ 1.5', cpuRatio === null ? '—' : cpuRatio <= 1.5 ? 'met' : 'missed']);
       const queues = scenario === 'many' ? 38 : 1;
       checks.push([scenario, 'bridge Redis connections', c.redisConnections, `≤ ${queues + 2}`, c.redisConnections <= queues + 2 ? 'met' : 'missed']);
     }
   }
   checks.push(['idle-38', 'bridge RSS MB, 38 idle queues', idleBridge.rssMb, '≤ 95 (aim 80)', idleBridge.rssMb <= 80 ? 'met (aim)' : idleBridge.rssMb <= 95 ? 'met' : 'missed']);
   checks.push(['idle-38', 'bridge Redis connections, 38 idle queues', idleBridge.connections, '≤ 40', idleBridge.connections <= 40 ? 'met' : 'missed']);
-  const cost = edgeCostReport(results, idleBridge);
+  const cost = edgeCostReport(results, idleBridge, busyQueue);
   checks.push(...cost.checks);
   console.log(`\n${cost.text}`);
   console.log(`\n${renderTable(['scenario', 'measure', 'value', 'target', ''], checks)}`);

@@ -8,6 +8,8 @@ export class LatencyWindow {
   readonly #samples: number[] = [];
   readonly #size: number;
   #next = 0;
+  /** The samples in order, kept until the next sample: a waiting line asks for p50 once per caller. */
+  #sorted: Float64Array | undefined;
 
   constructor(size = DEFAULT_WINDOW) {
     this.#size = size;
@@ -17,9 +19,12 @@ export class LatencyWindow {
     if (this.#samples.length < this.#size) this.#samples.push(durationMs);
     else this.#samples[this.#next] = durationMs;
     this.#next = (this.#next + 1) % this.#size;
+    this.#sorted = undefined;
   }
 
   percentile(p: number): number | null {
-    return percentile([...this.#samples].sort((a, b) => a - b), p);
+    // A typed array sorts numerically without a comparator call per pair.
+    this.#sorted ??= Float64Array.from(this.#samples).sort();
+    return percentile(this.#sorted, p);
   }
 }

@@ -311,10 +311,12 @@ export class Slots {
   #duplicateWaitMs(attempt: JobAttempt): number | undefined {
     const registration = this.#registration();
     if (!registration) return undefined;
-    const typical = this.#typicalCallMs(registration);
-    for (const lease of this.#leases.values()) if (sameAttempt(lease, attempt)) return clampRetryAfter(this.#expectedEndMs(lease, typical));
+    // Asked on every acquire, so the typical call (a percentile) is only worked out for a duplicate.
+    for (const lease of this.#leases.values()) {
+      if (sameAttempt(lease, attempt)) return clampRetryAfter(this.#expectedEndMs(lease, this.#typicalCallMs(registration)));
+    }
     const position = this.#waiters.findIndex((waiter) => sameAttempt(waiter, attempt));
-    return position === -1 ? undefined : clampRetryAfter(this.#estimateWaitMs(position) + typical);
+    return position === -1 ? undefined : clampRetryAfter(this.#estimateWaitMs(position) + this.#typicalCallMs(registration));
   }
 
   #typicalCallMs(registration: Registration): number {
