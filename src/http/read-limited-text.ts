@@ -1,6 +1,6 @@
 // Reads a request or response body as UTF-8 text with a size cap. A declared Content-Length over the
-// cap is refused before reading; the cap is also enforced while streaming (the header can lie or be
-// absent), so an oversized body costs at most `limitBytes` of memory.
+// cap is refused before reading; a body without one is capped while streaming, so it costs at most
+// `limitBytes` of memory.
 
 export interface ReadTextOptions {
   /**
@@ -12,16 +12,23 @@ export interface ReadTextOptions {
 
 /** The text, or undefined when the body is larger than `limitBytes` (the rest is cancelled). */
 export const readLimitedText = async (
-  message: Pick<Request, 'headers' | 'body'>,
+  message: Pick<Request, 'headers' | 'body' | 'arrayBuffer'>,
   limitBytes: number,
   { fatal = false }: ReadTextOptions = {},
 ): Promise<string | undefined> => {
-  const declared = Number(message.headers.get('Content-Length'));
+  const header = message.headers.get('Content-Length');
+  const declared = header === null ? Number.NaN : Number(header);
   if (Number.isFinite(declared) && declared > limitBytes) {
     await message.body?.cancel();
     return undefined;
   }
   if (!message.body) return '';
+  if (Number.isFinite(declared)) {
+    // On the wire a body is framed by its declared length, so it is read in one call, not chunk by
+    // chunk; a body made in-process can still lie about it, and is refused after reading then.
+    const bytes = await message.arrayBuffer();
+    return bytes.byteLength > limitBytes ? undefined : new TextDecoder('utf-8', { fatal, ignoreBOM: false }).decode(bytes);
+  }
   const reader = message.body.getReader();
   const decoder = new TextDecoder('utf-8', { fatal, ignoreBOM: false });
   let size = 0;
