@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import { isConnectionError } from '../redis.ts';
 import { deliverAlert, type PendingAlert } from './delivery.ts';
+import { receiverOrigin } from './receiver-origin.ts';
 
 /** Not a valid registration name (those start with a letter or digit), so never a platform queue. */
 export const ALERTS_QUEUE = '__queue-worker-alerts';
@@ -140,7 +141,7 @@ export class AlertOutbox {
       messageId: alert.messageId,
       type: alert.type,
       queue: alert.queue,
-      target: new URL(alert.url).origin,
+      target: receiverOrigin(alert.url),
       attempt,
       at: new Date().toISOString(),
       result,

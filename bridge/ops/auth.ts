@@ -8,6 +8,9 @@ import { ForbiddenError, NotConfiguredError, UnauthorizedError } from './errors.
 
 export type OpsScope = 'read' | 'act';
 
+/** What requireOps leaves for the route: the scope the request's token carries. */
+export type OpsEnv = { Variables: { opsScope: OpsScope } };
+
 const BEARER_PATTERN = /^Bearer\s+(\S+)\s*$/i;
 const REALM = 'queue-worker-ops';
 
@@ -22,12 +25,13 @@ export const scopeOf = async (token: string, tokens: OpsTokens): Promise<OpsScop
 
 /** Requires a token of at least `scope`: the act token also reads. */
 export const requireOps = (tokens: OpsTokens, scope: OpsScope) =>
-  createMiddleware(async (c, next) => {
+  createMiddleware<OpsEnv>(async (c, next) => {
     if (scope === 'act' && !tokens.act) throw new NotConfiguredError('OPS_TOKEN');
     if (!tokens.read && !tokens.act) throw new NotConfiguredError('OPS_READ_TOKEN or OPS_TOKEN');
     const token = c.req.header('Authorization')?.match(BEARER_PATTERN)?.[1];
     const granted = token === undefined ? undefined : await scopeOf(token, tokens);
     if (!granted) throw new UnauthorizedError(REALM);
     if (scope === 'act' && granted !== 'act') throw new ForbiddenError('this action needs OPS_TOKEN; OPS_READ_TOKEN only reads');
+    c.set('opsScope', granted);
     await next();
   });

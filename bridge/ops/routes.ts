@@ -57,7 +57,7 @@ export const OPS_ROUTES: RouteConfig[] = [
     method: 'get',
     path: '/queues',
     ...read,
-    summary: "Every registered queue: counts by state, registration, the edge's figures",
+    summary: "Every registered queue: counts by state, registration (alerts.url as its origin only, unless OPS_TOKEN), the edge's figures",
     responses: { 200: jsonAnswer(QueuesOverviewSchema, 'The queues.'), ...errorAnswers(401, 503) },
   },
   {
@@ -148,7 +148,7 @@ export const createOpsRoutes = (ops: OpsContext): Hono => {
       const [pending, deliveries] = await Promise.all([ops.alerts.pending(), ops.alerts.recent(RECENT_ALERT_DELIVERIES)]);
       return c.json({ signing: ops.alerts.enabled, pending, deliveries });
     })
-    .get('/queues', readScope, async (c) => c.json(await queuesOverview(ops.runners(), ops.edgeFigures())))
+    .get('/queues', readScope, async (c) => c.json(await queuesOverview(ops.runners(), ops.edgeFigures(), c.get('opsScope'))))
     .get('/queues/:name/jobs', readScope, async (c) => {
       const runner = runnerOf(c);
       const { state, limit, cursor } = parseJobListQuery(c.req.query());

@@ -2,7 +2,7 @@
 
 import { Argument, InvalidArgumentError } from 'commander';
 import { isValidQueueName } from '../registration.ts';
-import { QUEUE_NAME_PATTERN } from '../protocol.ts';
+import { LIMITS, QUEUE_NAME_PATTERN, type RateLimit } from '../protocol.ts';
 
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -18,6 +18,20 @@ export const parsePositiveInteger = (value: string): number => {
   const number = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
   return number;
+};
+
+const RATE_LIMIT_SHAPE = 'must be <max>/<window>, at most max job starts per window, such as 100/1s or 5/250ms.';
+
+/** `100/1s`, `5/250ms` → `{ max, perMs }`, within the edge's bounds (checked here so nothing is sent). */
+export const parseRateLimit = (value: string): RateLimit => {
+  const [count, window, ...rest] = value.trim().split('/');
+  if (window === undefined || rest.length > 0 || !/^\d+$/.test(count) || !DURATION_PATTERN.test(window)) throw new InvalidArgumentError(RATE_LIMIT_SHAPE);
+  const { rateLimitMax, rateLimitPerMs } = LIMITS;
+  const max = Number(count);
+  const perMs = parseDuration(window);
+  if (max < rateLimitMax.min || max > rateLimitMax.max) throw new InvalidArgumentError(`max must be ${rateLimitMax.min} to ${rateLimitMax.max} starts.`);
+  if (perMs < rateLimitPerMs.min || perMs > rateLimitPerMs.max) throw new InvalidArgumentError(`the window must be ${rateLimitPerMs.min}ms to ${rateLimitPerMs.max / UNIT_MS.h}h.`);
+  return { max, perMs };
 };
 
 export const parseQueueName = (value: string): string => {

@@ -2,14 +2,17 @@
 // nothing in a client library tidies them first: random methods, targets, headers and bodies,
 // lying or duplicated Content-Length, chunked garbage. Properties: never a 5xx, never a crash (the
 // bridge still answers /health after every case). The edge is unreachable on purpose: health is
-// served from the bridge's own state and must not care.
+// served from the bridge's own state and must not care. And GET /ops/alerts under any method, query,
+// credential and extra headers: its overview to either ops token, a JSON 401 to anything else.
 
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bridge } from '../../bridge/bridge.ts';
 import { bridgeEnv, startBridge } from '../support/bridge.ts';
-import { OPS_ENV } from '../support/ops.ts';
+import { AlertsOverviewSchema } from '../../src/ops-protocol.ts';
+import type { ErrorBody } from '../../src/protocol.ts';
+import { OPS_ENV, OPS_READ_TOKEN, OPS_TOKEN } from '../support/ops.ts';
 import { checkProperty, fuzzRuns } from '../support/fuzz.ts';
 import { abbreviate, encodePathSegment, headerValue, hostileString, METHODS } from '../support/fuzz-arbitraries.ts';
 import { freePort } from '../../scripts/free-port.ts';
@@ -17,6 +20,7 @@ import { RedisServer } from '../support/redis.ts';
 import { teardown } from '../support/teardown.ts';
 
 const RUNS = fuzzRuns(300, process.env.FUZZ_RUNS);
+const ALERTS_RUNS = fuzzRuns(150, process.env.FUZZ_RUNS);
 const ANSWER_DEADLINE_MS = 5_000;
 
 let redis: RedisServer;
@@ -62,15 +66,21 @@ const token = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzAB
 const method = fc.oneof({ arbitrary: fc.constantFrom(...METHODS), weight: 4 }, { arbitrary: fc.constantFrom('get', 'PROPFIND', 'M-SEARCH', 'CONNECT', 'TRACE', 'BREW'), weight: 1 }, { arbitrary: token, weight: 1 });
 
 const target = fc.oneof(
-  { arbitrary: fc.constantFrom('/health', '/internal/status', '/metrics', '/ops/queues', '/ui', '/'), weight: 4 },
+  { arbitrary: fc.constantFrom('/health', '/internal/status', '/metrics', '/ops/queues', '/ops/alerts', '/ui', '/'), weight: 4 },
   { arbitrary: fc.constantFrom('/ui/login', '/ui/logout', '/ui/queues', '/ui/queues/q/pause', '/ui/api/queues', '/ui/api/queues/q/pause', '/ui/static/%2e%2e/%2e%2e/package.json'), weight: 2 },
-  { arbitrary: fc.constantFrom('*', 'http://127.0.0.1/health', '/health?x=%zz', '//health', '/%', '/..%2f..%2fetc', '/health/', '/internal/status?queue=%00', `/${'a'.repeat(9000)}`), weight: 2 },
+  { arbitrary: fc.constantFrom('*', 'http://127.0.0.1/health', '/health?x=%zz', '//health', '/%', '/..%2f..%2fetc', '/health/', '/internal/status?queue=%00', '/ops/alerts/', '/ops/alerts?limit=%zz', '/ops//alerts', `/${'a'.repeat(9000)}`), weight: 2 },
   { arbitrary: fc.webPath(), weight: 1 },
   { arbitrary: hostileString.map((s) => `/${encodePathSegment(s)}`), weight: 1 },
 );
 
+/** Authorization values: both ops tokens (so the fuzz gets past the check), near misses, other schemes. */
+const authorization = fc.constantFrom(`Bearer ${OPS_READ_TOKEN}`, `Bearer ${OPS_TOKEN}`, `bearer   ${OPS_READ_TOKEN}  `, `Bearer ${OPS_READ_TOKEN}x`, `Bearer ${OPS_TOKEN} extra`, `Basic ${OPS_TOKEN}`, 'Bearer', '');
+/** What the bridge takes as a token: ARCHITECTURE's `Bearer <token>`, the scheme in any case. */
+const isOpsToken = (value: string | undefined): boolean => [OPS_READ_TOKEN, OPS_TOKEN].includes(value?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? '');
+
 const header = fc.oneof(
   fc.tuple(token, headerValue),
+  fc.tuple(fc.constant('Authorization'), authorization),
   fc.tuple(fc.constantFrom('Content-Type', 'Accept', 'Authorization', 'Transfer-Encoding', 'Expect', 'Connection', 'Upgrade', 'Host'), fc.oneof(headerValue, fc.constantFrom('chunked', '100-continue', 'websocket', 'Bearer x', 'application/json'))),
 );
 
@@ -106,4 +116,28 @@ describe('bridge HTTP', () => {
       { numRuns: RUNS },
     );
   }, 300_000);
+
+  it('GET /ops/alerts answers its overview to either ops token and a JSON 401 to anything else', async () => {
+    const extraHeaders = fc.array(fc.tuple(token.filter((name) => !/^(authorization|content-length|transfer-encoding|host|connection|expect|upgrade)$/i.test(name)), headerValue), { maxLength: 3 });
+    const query = fc.constantFrom('', '?limit=-1', '?x=%zz', '?limit=1000000', `?token=${OPS_TOKEN}`);
+    await checkProperty(
+      'bridge GET /ops/alerts (query, authorization, extra headers)',
+      fc.asyncProperty(query, fc.option(authorization, { nil: undefined }), extraHeaders, async (search, auth, extra) => {
+        const headers = new Headers();
+        for (const [name, value] of extra) headers.append(name, value);
+        if (auth !== undefined) headers.set('Authorization', auth);
+        const response = await fetch(`${bridge.url}/ops/alerts${search}`, { headers });
+        const body: unknown = await response.json();
+        const summary = `${auth} ${search} → ${response.status}: ${JSON.stringify(body).slice(0, 300)}`;
+        if (isOpsToken(auth)) {
+          expect(response.status, summary).toBe(200);
+          expect(AlertsOverviewSchema.safeParse(body).success, summary).toBe(true);
+        } else {
+          expect(response.status, summary).toBe(401);
+          expect((body as ErrorBody).error, summary).toMatchObject({ code: 'unauthorized', message: expect.any(String) });
+        }
+      }),
+      { numRuns: ALERTS_RUNS },
+    );
+  }, 120_000);
 });

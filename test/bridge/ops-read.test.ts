@@ -99,6 +99,17 @@ describe('GET /ops/queues', () => {
       edge.fault = 'none';
     }
   });
+
+  it("shows an alert URL's origin only to the read token (its path may carry a token), and the whole URL to the act token", async () => {
+    const url = 'https://hooks.example.com/services/T0K3N/s3cr3t-in-the-path';
+    const queue = await registerQueue('alert-url', { paused: true, alerts: { url, on: ['job.failed'] } });
+    const alertsOf = async (token: string) =>
+      (await opsFetch(bridge.url, '/queues', { token })).body.queues.find((q: { name: string }) => q.name === queue.name).registration.alerts;
+    const read = await alertsOf(OPS_READ_TOKEN);
+    expect(read).toEqual({ url: 'https://hooks.example.com', on: ['job.failed'] });
+    expect(JSON.stringify((await opsFetch(bridge.url, '/queues', { token: OPS_READ_TOKEN })).body)).not.toMatch(/T0K3N|s3cr3t/);
+    expect(await alertsOf(OPS_TOKEN)).toEqual({ url, on: ['job.failed'] });
+  });
 });
 
 describe('GET /ops/queues/:name/jobs', () => {

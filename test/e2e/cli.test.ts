@@ -154,6 +154,22 @@ describe('queues', () => {
     expect(await registration(name)).toMatchObject({ concurrency: 8, version: 3 });
   });
 
+  it('set --rate-limit sets the limit, --no-rate-limit removes it; a bad value is exit 2, one line, and sends nothing', async () => {
+    const name = await stack.register('cli-rate', { concurrency: 2 });
+    const set = await cli('queues', 'set', name, '--rate-limit', '50/2s', '--json');
+    expect(set.code, set.stderr).toBe(0);
+    expect(jsonOf(set)).toMatchObject({ rateLimit: { max: 50, perMs: 2_000 }, concurrency: 2, version: 2 });
+
+    expectOneLineError(await cli('queues', 'set', name, '--rate-limit', '50'), 2, /'--rate-limit <max\/window>' argument '50' is invalid\. must be <max>\/<window>/);
+    expectOneLineError(await cli('queues', 'set', name, '--rate-limit', '50/10ms'), 2, /the window must be 100ms to 24h\.$/);
+    expect(await registration(name)).toMatchObject({ rateLimit: { max: 50, perMs: 2_000 }, version: 2 });
+
+    expect((await cli('queues', 'set', name, '--no-rate-limit')).code).toBe(0);
+    const removed = await registration(name);
+    expect(removed).toMatchObject({ concurrency: 2, version: 3 });
+    expect(removed?.rateLimit).toBeUndefined();
+  });
+
   it('answers the edge’s 400 naming the field as exit 1, one line', async () => {
     const name = await stack.register('cli-invalid');
     expectOneLineError(await cli('queues', 'set', name, '--endpoint', 'ftp://example.com'), 1, /^queue-worker: edge answered 400 invalid_request: endpoint /);
@@ -165,7 +181,8 @@ describe('queues apply', () => {
     const existing = await stack.register('cli-apply', { concurrency: 2, timeoutMs: 5_000 });
     const fresh = uniqueName('seed');
     const file = writeJson([
-      { name: existing, concurrency: 4 },
+      // completion "sync" is the default the edge does not store: no change, now or on re-applying.
+      { name: existing, concurrency: 4, completion: 'sync' },
       // The seed's registrations.ts entry, as it is.
       { name: fresh, endpoint: stack.stub.url, config: { concurrency: 3, timeout: 15000 } },
     ]);

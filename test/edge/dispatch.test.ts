@@ -4,7 +4,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { StubBehaviour } from '../support/feature-stub-types.ts';
-import { dispatch, registerStubQueue, scriptStub, stubRequests, uniqueQueue } from './helpers.ts';
+import { dispatch, dispatchBatch, registerStubQueue, scriptStub, stubRequests, uniqueQueue } from './helpers.ts';
 
 /** Registers a fresh queue whose stub answers `behaviour`, dispatches one job, returns both sides. */
 const dispatchAgainst = async (behaviour: StubBehaviour, registration: Record<string, unknown> = {}) => {
@@ -62,6 +62,17 @@ describe('the feature call', () => {
   it('uses the registration path', async () => {
     const { requests } = await dispatchAgainst({}, { path: '/jobs/run' });
     expect(requests[0].path).toBe('/jobs/run');
+  });
+
+  it("calls the feature for jobs named like Object.prototype's members, alone and in a batch", async () => {
+    const queueName = uniqueQueue('proto-ids');
+    await registerStubQueue(queueName, { concurrency: 10 });
+    await scriptStub(queueName, [{ body: { success: true } }]);
+    const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
+    for (const jobId of names) expect(await dispatch({ queueName, jobId }), jobId).toMatchObject({ outcome: 'completed' });
+    const lines = await dispatchBatch(queueName, names.map((jobId) => ({ jobId, attemptsMade: 1 })));
+    expect(lines.map((line) => [line.jobId, line.outcome]).sort()).toEqual(names.map((jobId) => [jobId, 'completed']).sort());
+    expect((await stubRequests(queueName)).map((request) => (request.body as { jobId: string }).jobId).sort()).toEqual([...names, ...names].sort());
   });
 });
 

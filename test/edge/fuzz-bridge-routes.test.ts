@@ -44,7 +44,7 @@ const knownBridgeIds = async (): Promise<string[]> =>
 /** Signs `body` as `kind` for `method path` and sends it. */
 const sendSigned = async (method: string, path: string, kind: Parameters<typeof signatureFor>[0], body: Body | undefined, type: string | undefined, bogusCount?: number): Promise<Answer> => {
   const text = body === undefined ? '' : bodyText(body);
-  return send(method, path, { 'Content-Type': type, 'X-Queue-Signature': await signatureFor(kind, method, path, text, bogusCount) }, body);
+  return send(method, path, { 'Content-Type': type, 'X-Queue-Signature': await signatureFor(kind, method, path, text, { bogusCount }) }, body);
 };
 
 const ROUTES = [

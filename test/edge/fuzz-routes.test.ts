@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
 import { checkProperty } from '../support/fuzz.ts';
 import { bodyNear, bodyText, contentType, headerValue, method, pathSegment } from '../support/fuzz-arbitraries.ts';
-import { batchBody, dispatchBody, enqueueBody, heartbeatBody, registrationBody } from '../support/fuzz-shapes.ts';
+import { batchBody, callbackBody, dispatchBody, enqueueBody, goodJobId, heartbeatBody, registrationBody } from '../support/fuzz-shapes.ts';
 import { expectWellBehaved, runs, send, signatureFor, signatureKind } from './fuzz-support.ts';
 import { registerStubQueue, uniqueQueue } from './helpers.ts';
 
@@ -27,10 +27,12 @@ const name = pathSegment(queueName);
 
 /** Route templates; `{name}` is filled from the fuzz. */
 const path = fc.oneof(
-  { arbitrary: fc.constantFrom('/health', '/internal/status', '/admin/registrations', '/internal/registrations', '/internal/dispatch', '/internal/dispatch/batch', '/internal/heartbeat'), weight: 6 },
+  { arbitrary: fc.constantFrom('/health', '/internal/status', '/internal/usage', '/admin/registrations', '/internal/registrations', '/internal/dispatch', '/internal/dispatch/batch', '/internal/heartbeat'), weight: 6 },
   { arbitrary: name.map((n) => `/admin/registrations/${n}`), weight: 3 },
   { arbitrary: name.map((n) => `/queues/${n}/jobs`), weight: 3 },
-  { arbitrary: fc.tuple(fc.constantFrom('/health', '/admin/registrations', '/internal/dispatch', '/queues/x/jobs'), fc.constantFrom('/', '?a=1', '//', '/extra', '%00', '?x=%ff')).map(([p, tail]) => p + tail), weight: 1 },
+  { arbitrary: fc.tuple(name, pathSegment(goodJobId)).map(([n, id]) => `/callbacks/${n}/${id}`), weight: 2 },
+  { arbitrary: fc.array(name, { maxLength: 3 }).map((names) => `/internal/usage?queues=${names.join(',')}`), weight: 1 },
+  { arbitrary: fc.tuple(fc.constantFrom('/health', '/admin/registrations', '/internal/dispatch', '/queues/x/jobs', '/callbacks/x/y', '/internal/usage'), fc.constantFrom('/', '?a=1', '//', '/extra', '%00', '?x=%ff')).map(([p, tail]) => p + tail), weight: 1 },
   { arbitrary: fc.webPath(), weight: 1 },
 );
 
@@ -46,7 +48,7 @@ const authorization = fc.constantFrom(
 );
 
 const anyBody = bodyNear(
-  fc.oneof(registrationBody(), dispatchBody(queueName), batchBody(queueName), heartbeatBody(fc.uuid(), queueName), enqueueBody()),
+  fc.oneof(registrationBody(), dispatchBody(queueName), batchBody(queueName), heartbeatBody(fc.uuid(), queueName), enqueueBody(), callbackBody()),
 );
 
 describe('every edge route', () => {

@@ -1,6 +1,6 @@
 // What the edge fuzz files share: the case count (FUZZ_RUNS binding), sending a request and reading
 // the whole answer, the properties every answer must hold, and bridge-signature variants signed
-// for real so the fuzz reaches the handlers.
+// (or feature-key signatures) for real so the fuzz reaches the handlers.
 
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
@@ -51,8 +51,7 @@ export const expectWellBehaved = (answer: Answer, { notConfiguredAllowed = false
   if (answer.status >= 400 && answer.method !== 'HEAD') errorOf(answer);
 };
 
-// ---- bridge signatures ------------------------------------------------------------------------
-
+// ---- signatures -------------------------------------------------------------------------------
 
 /** How a request is signed; only the first three may be accepted (ARCHITECTURE: at most two v1 values). */
 export const ACCEPTED_SIGNATURES = ['valid', 'valid-twice', 'valid-and-one-bogus'] as const;
@@ -68,9 +67,22 @@ export const isAcceptedSignature = (kind: SignatureKind): boolean => (ACCEPTED_S
 
 const unixNow = (): number => Math.floor(Date.now() / 1000);
 
+export interface SignatureOptions {
+  /** How many bogus v1 values 'valid-and-many-bogus' adds. */
+  bogusCount?: number;
+  /** The key that signs: the bridge's secret unless given (a queue's feature key for its callbacks). */
+  secret?: string;
+}
+
 /** The X-Queue-Signature header of `kind` for this request (`text` is the body as the edge decodes it). */
-export const signatureFor = async (kind: SignatureKind, method: string, path: string, text: string, bogusCount = 3): Promise<string | undefined> => {
-  const valid = () => bridgeSignature(method, path, text);
+export const signatureFor = async (
+  kind: SignatureKind,
+  method: string,
+  path: string,
+  text: string,
+  { bogusCount = 3, secret }: SignatureOptions = {},
+): Promise<string | undefined> => {
+  const valid = () => bridgeSignature(method, path, text, { secret });
   switch (kind) {
     case 'valid':
       return valid();
@@ -83,15 +95,15 @@ export const signatureFor = async (kind: SignatureKind, method: string, path: st
     case 'empty':
       return '';
     case 'wrong-secret':
-      return bridgeSignature(method, path, text, { secret: `${env.BRIDGE_SECRET}-wrong` });
+      return bridgeSignature(method, path, text, { secret: `${secret ?? env.BRIDGE_SECRET}-wrong` });
     case 'expired':
-      return bridgeSignature(method, path, text, { t: unixNow() - 600 });
+      return bridgeSignature(method, path, text, { t: unixNow() - 600, secret });
     case 'future':
-      return bridgeSignature(method, path, text, { t: unixNow() + 600 });
+      return bridgeSignature(method, path, text, { t: unixNow() + 600, secret });
     case 'other-path':
-      return bridgeSignature(method, `${path}x`, text);
+      return bridgeSignature(method, `${path}x`, text, { secret });
     case 'other-method':
-      return bridgeSignature(method === 'GET' ? 'POST' : 'GET', path, text);
+      return bridgeSignature(method === 'GET' ? 'POST' : 'GET', path, text, { secret });
     case 'malformed':
       return `t=${unixNow()},v1=not-hex`;
   }

@@ -139,3 +139,13 @@ export const enqueueBody = (maxStringBytes = 600 * 1024): fc.Arbitrary<Record<st
       1024,
     ),
   });
+
+/** `POST /callbacks/:queue/:jobId` near its shape: attempt 1 (the one deferred) most often. */
+export const callbackBody = (): fc.Arbitrary<Record<string, unknown>> =>
+  shape({
+    attempt: field(fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.constantFrom(0, 2, 100, 101, 1.5), weight: 1 }), 1024),
+    success: field(fc.boolean(), 1024),
+    result: field(fc.jsonValue({ maxDepth: 3 })),
+    error: field(fc.oneof(fc.string({ maxLength: 40 }), fc.record({ message: fc.string({ maxLength: 40 }) })), 1024),
+    retryable: field(fc.boolean(), 1024),
+  });

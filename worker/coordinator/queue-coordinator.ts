@@ -199,15 +199,15 @@ export class QueueCoordinator extends DurableObject<Env> {
   async acquireMany(jobs: JobAttempt[], signature?: AcceptedSignature, onCancel?: CancelCallback): Promise<AcquireManyResult> {
     return this.#meter.call(() => {
       if (signature && this.#replayed(signature)) return { status: 'replayed' };
-      const known: Record<string, DeferralAnswer> = {};
+      const known = new Map<string, DeferralAnswer>();
       for (const job of jobs) {
         const answer = this.#deferred(job);
-        if (answer) known[job.jobId] = answer;
+        if (answer) known.set(job.jobId, answer);
       }
-      const others = jobs.filter((job) => !(job.jobId in known));
+      const others = jobs.filter((job) => !known.has(job.jobId));
       const answer: AcquireManyResult = others.length > 0 ? this.#slots.acquireMany(others, onCancel) : { status: 'granted', grants: [] };
       this.#scheduleFlush();
-      return answer.status === 'granted' && Object.keys(known).length > 0 ? { ...answer, known } : answer;
+      return answer.status === 'granted' && known.size > 0 ? { ...answer, known } : answer;
     });
   }
 

@@ -64,8 +64,8 @@ export type RateThrottled = { status: 'throttled'; reason: 'rate'; retryAfterMs:
  * when the rate stopped them (`rest`), are throttled as it says.
  */
 export type AcquireManyResult =
-  /** `known`: jobs whose attempt was deferred, by id, answered without a slot; `grants` count the others in order. */
-  | { status: 'granted'; grants: SlotGrant[]; rest?: RateThrottled; known?: Record<string, DeferralAnswer> }
+  /** `known`: jobs whose attempt was deferred, by id (a Map: an id may be `constructor`), answered without a slot; `grants` count the others in order. */
+  | { status: 'granted'; grants: SlotGrant[]; rest?: RateThrottled; known?: Map<string, DeferralAnswer> }
   | { status: 'throttled'; reason: 'paused'; retryAfterMs: number }
   | { status: 'unknown' }
   | Replayed;

@@ -63,11 +63,11 @@ export const startBatch = async (
   }
   const releases = new ReleaseBatcher((batch) => coordinator.releaseMany(batch, budget.takeRefused(queueName)));
   // Jobs the coordinator answered by id (deferred attempts) hold no place among the grants.
-  const known = first.status === 'granted' ? (first.known ?? {}) : {};
-  const places = new Map(jobs.filter((job) => !(job.jobId in known)).map((job, place) => [job, place]));
+  const known = (first.status === 'granted' && first.known) || new Map<string, SlotAnswer>();
+  const places = new Map(jobs.filter((job) => !known.has(job.jobId)).map((job, place) => [job, place]));
   const slotFor = (job: QueuedJob): Promise<SlotAnswer> | SlotAnswer => {
     if (first.status !== 'granted') return first;
-    return known[job.jobId] ?? first.grants[places.get(job) ?? -1] ?? first.rest ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
+    return known.get(job.jobId) ?? first.grants[places.get(job) ?? -1] ?? first.rest ?? coordinator.acquire({ jobId: job.jobId, attemptsMade: job.attemptsMade, maxWaitMs: DISPATCH_MAX_WAIT_MS, onCancel: cancels.onCancel });
   };
   const running = jobs.map(async (job): Promise<DispatchBatchLine> => {
     let outcome: DispatchOutcome | undefined;

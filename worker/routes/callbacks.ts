@@ -25,7 +25,9 @@ export const callbackRoutes = new Hono<AppEnv>().post('/:queue/:jobId', async (c
   if (!checked.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[checked.reason]);
   const rawBody = await readRawBody(c, MAX_JOB_BODY_BYTES, { strictUtf8: false });
   const { timestamp } = checked.signature;
-  const pathBound = await verifier.verifyPayload(checked.signature, bridgeSigningPayload(timestamp, 'POST', c.req.path, rawBody));
+  // The path as sent: c.req.path is percent-decoded, and the SDK signs the encoded path (a job id with a space).
+  const sentPath = new URL(c.req.url).pathname;
+  const pathBound = await verifier.verifyPayload(checked.signature, bridgeSigningPayload(timestamp, 'POST', sentPath, rawBody));
   const verified = pathBound.ok ? pathBound : await verifier.verifyPayload(checked.signature, featureSigningPayload(timestamp, rawBody));
   if (!verified.ok) throw new UnauthorizedError(VERIFY_FAILURE_MESSAGES[verified.reason]);
   const body = checkWith(JobCallbackSchema, parseJsonBody(c, rawBody));

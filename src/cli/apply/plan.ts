@@ -1,9 +1,12 @@
 // What `queues apply` would change: each file entry against the edge's registration, field by
 // field. The file states the fields it manages; a field it leaves out is left as the edge has it
 // (applied as a PATCH), so a seed entry with only concurrency and timeout keeps the retry policy.
+// A field compares by what the edge would store, not by what the file says: defaults the edge does
+// not store (`completion: "sync"`, `schedules: []`) are no change.
 
 import { isPlainObject } from '../../json.ts';
 import type { Registration } from '../../protocol.ts';
+import { mergeRegistration, type RegistrationSpec } from '../../registration.ts';
 import { flatten } from '../output.ts';
 import type { DesiredRegistration } from './registration-file.ts';
 
@@ -31,19 +34,23 @@ export const isWrite = (change: Change): change is WriteChange => change.action 
 const canonical = (value: unknown): string =>
   JSON.stringify(value ?? null, (_key, item: unknown) => (isPlainObject(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : 1))) : item));
 
-/**
- * The edge's value of a file's field: a leaf, or the object under a field the file sets to `null`
- * (`"rateLimit": null` removes a limit the edge holds as `rateLimit.max` and `rateLimit.perMs`).
- */
-const currentValue = (current: Registration, leaves: Map<string, unknown>, field: string): unknown =>
-  leaves.has(field) ? leaves.get(field) : field.split('.').reduce<unknown>((value, key) => (isPlainObject(value) ? value[key] : undefined), current);
+/** The value under a dotted field: a leaf, or the object under a field the file sets to `null`. */
+const valueAt = (registration: RegistrationSpec, field: string): unknown =>
+  field.split('.').reduce<unknown>((value, key) => (isPlainObject(value) ? value[key] : undefined), registration);
+
+/** The registration the edge would store after this PATCH; undefined when it would refuse it (then the edge says why). */
+const afterPatch = (entry: DesiredRegistration, { version: _version, updatedAt: _updatedAt, ...current }: Registration): RegistrationSpec | undefined => {
+  const merged = mergeRegistration(entry.name, entry.input, current);
+  return merged.ok ? merged.value : undefined;
+};
 
 const fieldChanges = (entry: DesiredRegistration, current?: Registration): FieldChange[] => {
-  const leaves = new Map(current ? flatten(current as unknown as Record<string, unknown>) : []);
-  return flatten(entry.input as Record<string, unknown>)
-    .map(([field, to]) => ({ field, to, ...(current ? { from: currentValue(current, leaves, field) } : {}) }))
-    .filter(({ from, to }) => !current || canonical(from) !== canonical(to))
-    .map(({ field, from, to }) => (current ? { field, from, to } : { field, to }));
+  const fields = flatten(entry.input as Record<string, unknown>);
+  if (!current) return fields.map(([field, to]) => ({ field, to }));
+  const stored = afterPatch(entry, current);
+  return fields
+    .filter(([field, to]) => canonical(valueAt(current, field)) !== canonical(stored ? valueAt(stored, field) : to))
+    .map(([field, to]) => ({ field, from: valueAt(current, field), to }));
 };
 
 const planEntry = (entry: DesiredRegistration, current: Registration | undefined): Change => {

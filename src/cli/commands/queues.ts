@@ -1,11 +1,12 @@
 // `queue-worker queues ls|get|set|pause|resume|rm`: the edge's admin API for registrations.
-// `set` patches the fields given (creating the queue when it does not exist yet); `--if-match`
+// `set` patches the fields given (creating the queue when it does not exist yet; `--no-rate-limit`
+// removes the queue's rate limit); `--if-match`
 // makes set and rm refuse, exit 4, when the queue changed since the version the operator read.
 
 import { Option, type Command } from 'commander';
-import type { BackoffType, Registration, RegistrationInput } from '../../protocol.ts';
+import type { BackoffType, RateLimit, Registration, RegistrationInput } from '../../protocol.ts';
 import { BACKOFF_TYPES } from '../../registration.ts';
-import { parsePositiveInteger, queueArgument } from '../arguments.ts';
+import { parsePositiveInteger, parseRateLimit, queueArgument } from '../arguments.ts';
 import { RequestFailedError, UsageError } from '../errors.ts';
 import { printFields, printJson, printLine, printTable } from '../output.ts';
 import { edgeAdmin, type GlobalOptions } from '../settings.ts';
@@ -47,6 +48,8 @@ interface SetOptions {
   backoff?: BackoffType;
   backoffDelayMs?: number;
   backoffMaxDelayMs?: number;
+  /** false: --no-rate-limit. */
+  rateLimit?: RateLimit | false;
   ifMatch?: number;
 }
 
@@ -67,6 +70,7 @@ const inputFrom = (options: SetOptions): RegistrationInput => {
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(Object.keys(retry).length === 0 ? {} : { retry }),
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit === false ? null : options.rateLimit }),
   };
 };
 
@@ -128,6 +132,8 @@ export const registerQueues = (program: Command): Command => {
     .addOption(new Option('--backoff <type>', 'retry backoff').choices(BACKOFF_TYPES))
     .option('--backoff-delay-ms <ms>', 'first retry delay', parsePositiveInteger)
     .option('--backoff-max-delay-ms <ms>', 'longest retry delay', parsePositiveInteger)
+    .option('--rate-limit <max/window>', 'at most max job starts per window across every bridge, e.g. 100/1s', parseRateLimit)
+    .option('--no-rate-limit', "remove the queue's rate limit")
     .option('--if-match <version>', 'refuse (exit 4) unless the queue is still at this version', parsePositiveInteger)
     .action(async (name: string, setOptions: SetOptions, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();

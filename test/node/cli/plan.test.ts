@@ -1,5 +1,6 @@
 // `queues apply` planning with the list-valued fields: an unchanged list is unchanged whatever the
-// key order in its entries, so re-applying a file is a no-op; a changed one is an update.
+// key order in its entries, so re-applying a file is a no-op; a changed one is an update. Likewise a
+// default the edge does not store.
 
 import { describe, expect, it } from 'vitest';
 import { planApply } from '../../../src/cli/apply/plan.ts';
@@ -49,5 +50,14 @@ describe('planApply with schedules, alerts and rateLimit', () => {
     expect(planApply([{ name: 'reports', input: { rateLimit: null } }], [withoutLimit], { prune: false })).toEqual([{ action: 'unchanged', name: 'reports' }]);
     const [changed] = planApply([{ name: 'reports', input: { rateLimit: { max: 60, perMs: 1_000 } } }], [atEdge], { prune: false });
     expect(changed.action === 'update' && changed.fields).toEqual([{ field: 'rateLimit.max', from: 50, to: 60 }]);
+  });
+
+  it('a default the edge does not store (completion "sync", no schedules) is unchanged; leaving async for sync is an update', () => {
+    expect(planApply([{ name: 'reports', input: { completion: 'sync', schedules: [], concurrency: 2 } }], [{ ...atEdge, schedules: undefined }], { prune: false })).toEqual([
+      { action: 'unchanged', name: 'reports' },
+    ]);
+    expect(planApply([{ name: 'reports', input: { completion: 'async' } }], [{ ...atEdge, completion: 'async' }], { prune: false })).toEqual([{ action: 'unchanged', name: 'reports' }]);
+    const [toSync] = planApply([{ name: 'reports', input: { completion: 'sync' } }], [{ ...atEdge, completion: 'async' }], { prune: false });
+    expect(toSync).toMatchObject({ action: 'update', fields: [{ field: 'completion', from: 'async', to: 'sync' }] });
   });
 });
