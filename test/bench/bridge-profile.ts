@@ -6,6 +6,7 @@
 // Options: --jobs 5000, --runs 1. A bridge process per bundle and run, a fresh queue each.
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,7 +48,14 @@ if (!args.bundles) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-
 const producer = redis.client();
 const perJob = new Map<string, number[]>(bundles.map((bundle) => [bundle, []]));
 
-/** One bridge process of `bundle` through `jobs` pre-filled jobs: its CPU per job in ms. */
+/** Read and write system calls so far (/proc/<pid>/io): unlike CPU time, the machine's noise leaves them be. */
+const syscalls = (pid: number): { reads: number; writes: number } => {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1]);
+  return { reads: field('syscr'), writes: field('syscw') };
+};
+
+/** One bridge process of `bundle` through `jobs` pre-filled jobs: its CPU per job in ms (and its system calls per job, printed). */
 const measure = async (bundle: string, run: number): Promise<number> => {
   const name = `profile-${run}-${basename(bundle, '.mjs')}-${Date.now()}`;
   const queue = new Queue(name, { connection: producer });
@@ -71,13 +79,17 @@ const measure = async (bundle: string, run: number): Promise<number> => {
   try {
     await bridge.waitForHttp(`http://127.0.0.1:${env.PORT}/health`, LISTEN_DEADLINE_MS);
     const cpuBefore = sampleProcess(bridge.pid).cpuMs;
+    const callsBefore = syscalls(bridge.pid);
     await edge.putRegistration(name, { endpoint: feature.url, concurrency: CONCURRENCY, timeoutMs: 30_000 });
     await waitFor(async () => Object.values(await queue.getJobCounts('completed', 'failed')).reduce((sum, n) => sum + n, 0) >= jobs, {
       timeoutMs: 30 * 60_000,
       intervalMs: 250,
       what: `${jobs} jobs`,
     });
-    return (sampleProcess(bridge.pid).cpuMs - cpuBefore) / jobs;
+    const cpuMs = sampleProcess(bridge.pid).cpuMs - cpuBefore;
+    const calls = syscalls(bridge.pid);
+    process.stdout.write(`${basename(bundle)}: ${((calls.reads - callsBefore.reads) / jobs).toFixed(2)} reads, ${((calls.writes - callsBefore.writes) / jobs).toFixed(2)} writes per job\n`);
+    return cpuMs / jobs;
   } finally {
     // A drained exit (SIGTERM) is what writes the profile.
     await bridge.stop('SIGTERM', STOP_DEADLINE_MS);
