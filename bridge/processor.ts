@@ -23,7 +23,7 @@ import { MAX_ERROR_MESSAGE_BYTES, type BackoffPolicy, type DeferredOutcome, type
 import { truncateUtf8 } from '../src/text.ts';
 import type { Dispatcher } from './dispatch-batcher.ts';
 import type { Logger } from './logger.ts';
-import { recordAttempt, type AttemptRecord } from './ops/attempt-trail.ts';
+import { attemptLine, type AttemptRecord, type AttemptTrail } from './ops/attempt-trail.ts';
 import { CANCELLED_REASON, wasCancelled } from './ops/job-cancelled.ts';
 import { applyRetryPolicy } from './retry-policy.ts';
 import type { TryOutcome } from './try-outcome.ts';
@@ -99,6 +99,8 @@ export interface ProcessorContext {
   onOutcome?: (job: Job, tried: TryOutcome) => void;
   /** Asks the edge to abort the feature call of a cancelled job (best effort). */
   cancelAtEdge: (jobId: string) => Promise<void>;
+  /** Where each attempt's line goes (never awaited). */
+  trail: Pick<AttemptTrail, 'write'>;
   bridgeId: string;
   /** Spans around each dispatch (or, off, only the job's traceparent passed on). */
   tracing: BridgeTracing;
@@ -145,7 +147,7 @@ export const createProcessor = (context: ProcessorContext) => {
     };
     const startedAt = Date.now();
     const trail = (record: Omit<AttemptRecord, 'startedAt' | 'durationMs'> & { durationMs?: number }) =>
-      recordAttempt(job, bridgeId, { startedAt, durationMs: Date.now() - startedAt, ...record }, logger);
+      context.trail.write(job, attemptLine(job, bridgeId, { startedAt, durationMs: Date.now() - startedAt, ...record }));
     const problem = await dispatchProblem(request, () => context.storedData(request.jobId));
     if (problem) {
       onOutcome?.(job, { outcome: 'undispatchable' });

@@ -11,6 +11,7 @@ import type { BridgeEmitter, WorkerStopReason } from './events.ts';
 import type { Logger } from './logger.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { DispatchBatcher } from './dispatch-batcher.ts';
+import { AttemptTrail } from './ops/attempt-trail.ts';
 import { CANCEL_SIGNAL_REASON } from './ops/job-cancelled.ts';
 import { createProcessor, FaultBackoff } from './processor.ts';
 import { isConnectionError, type RedisClient } from './redis.ts';
@@ -174,6 +175,7 @@ export class QueueRunner {
       holdOff: (ms) => this.#holdOff(ms),
       storedData: (jobId) => connection.hget(this.#queue.toKey(jobId), 'data'),
       cancelAtEdge: (jobId) => edge.cancelDispatch(this.name, jobId),
+      trail: new AttemptTrail(connection, this.#logger),
       bridgeId: config.bridgeId,
       faults: this.#faults,
       shutdown: this.#shutdown.signal,

@@ -1,6 +1,6 @@
 // Lowercase hex of bytes: signatures, digests, and the msgpack arguments the edge sends over REST.
 
-/** Every byte's two characters, looked up rather than formatted: signatures are made per request. */
+/** Every byte's two characters, looked up rather than formatted: signatures and trace ids are made per job. */
 const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** `bytes` as lowercase hex, two characters per byte. */

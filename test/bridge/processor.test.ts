@@ -48,6 +48,8 @@ const setup = (answers: EdgeAnswer[], { shutdown = new AbortController() } = {})
     resultMaxBytes: RESULT_MAX_BYTES,
     storedData: async () => null,
     cancelAtEdge: async (jobId) => void cancelledAtEdge.push(jobId),
+    // Each line through the job's own log, where trailedJob keeps it.
+    trail: { write: (job, line) => void job.log(line) },
     bridgeId: 'bridge-test',
     tracing: TRACING_OFF,
     logger: createLogger({ level: 'silent', format: 'json' }),
