@@ -1,6 +1,5 @@
 // The bridge's HTTP surface on PORT: health for orchestrators, worker status and metrics for operators.
 
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
 import { serveDocs } from '../src/openapi/serve-docs.ts';
 import type { BridgeWorkerStatus, ErrorBody } from '../src/protocol.ts';
@@ -10,7 +9,6 @@ import type { ConsoleRoutes } from './console/routes.ts';
 import type { Logger } from './logger.ts';
 import { requireOps } from './ops/auth.ts';
 import { HttpError } from './ops/errors.ts';
-import { BRIDGE_DOCUMENT, describeBridge } from './openapi.ts';
 
 export interface StatusReport {
   workers: BridgeWorkerStatus[];
@@ -44,9 +42,7 @@ export const createHttpApp = (source: HttpAppSource, logger: Logger, opsTokens: 
     });
   app.route('/ops', ops);
   app.route('/ui', operatorConsole);
-  const registry = new OpenAPIRegistry();
-  describeBridge(registry);
-  serveDocs(app, registry, BRIDGE_DOCUMENT);
+  serveDocs(app, () => import('./openapi.ts').then(({ BRIDGE_DOCUMENT, describeBridge }) => ({ about: BRIDGE_DOCUMENT, describe: describeBridge })));
   app.notFound((c) => c.json<ErrorBody>({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => {
     if (error instanceof HttpError) {

@@ -2,7 +2,6 @@
 // every failure into `{ error: { code, message, details? } }`, and its OpenAPI document
 // (/openapi.json, /docs).
 
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Hono } from 'hono';
 import { serveDocs } from '../src/openapi/serve-docs.ts';
 import type { AppEnv } from './env.ts';
@@ -26,9 +25,7 @@ export const app = new Hono<AppEnv>()
   .route('/internal', bridgeRoutes)
   .route('/queues', queuesRoutes)
   .route('/callbacks', callbackRoutes);
-const registry = new OpenAPIRegistry();
-describeEdge(registry);
-serveDocs(app, registry, EDGE_DOCUMENT);
+serveDocs(app, () => ({ about: EDGE_DOCUMENT, describe: describeEdge }));
 
 app.notFound((c) => {
   const error = new NotFoundError(`no route for ${c.req.method} ${c.req.path}`);

@@ -41,7 +41,7 @@ export const page = (title: string, body: HtmlEscapedString | Promise<HtmlEscape
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>${title} · Queue Worker</title>
+    <title>${title} &middot; Queue Worker</title>
     <style>
       ${raw(STYLE)}
     </style>

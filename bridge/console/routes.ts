@@ -13,7 +13,7 @@ import type { QueueRunner } from '../queue-runner.ts';
 import { scopeOf, type OpsScope } from '../ops/auth.ts';
 import type { EdgeFigures } from '../ops/edge-figures.ts';
 import { ConflictError, EdgeActionError, ForbiddenError, NotConfiguredError, NotFoundError, UnauthorizedError, ValidationError } from '../ops/errors.ts';
-import { Board } from './board.ts';
+import type { Board } from './board.ts';
 import { CONSOLE_BASE } from './layout.ts';
 import { loginPage } from './login-page.ts';
 import { queuesPage } from './queues-page.ts';
@@ -45,7 +45,10 @@ const isCrossSite = (c: Context): boolean => {
 
 export const createConsoleRoutes = (ctx: ConsoleContext): ConsoleRoutes => {
   const sessions = new SessionStore();
-  const board = new Board();
+  // bull-board (its API, adapters and UI server) is loaded by the first request for it, not by every
+  // bridge at start-up: most never serve the console.
+  let board: Promise<Board> | undefined;
+  const loadBoard = (): Promise<Board> => (board ??= import('./board.ts').then((module) => new module.Board()));
   const configured = (): boolean => Boolean(ctx.tokens.read || ctx.tokens.act);
 
   const pause = async (name: string, paused: boolean): Promise<void> => {
@@ -122,6 +125,6 @@ export const createConsoleRoutes = (ctx: ConsoleContext): ConsoleRoutes => {
     })
     .all('*', async (c) => {
       if (!READ_METHODS.has(c.req.method)) requireAct(c);
-      return board.for(c.get('scope'), ctx.runners()).fetch(c.req.raw);
+      return (await loadBoard()).for(c.get('scope'), ctx.runners()).fetch(c.req.raw);
     });
 };

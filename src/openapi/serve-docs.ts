@@ -1,8 +1,10 @@
 // GET /openapi.json and GET /docs for a tier's Hono app: the OpenAPI 3.1 document generated from the
 // routes' schemas (once, on first request), and the reference page rendered from it. Open, like
 // /health: they describe contracts the ARCHITECTURE already publishes and hold no data or secret.
+// Nothing of it is built before that request, not even zod-to-openapi loaded: most processes never
+// serve their document, and a bridge's memory at rest is counted (issue 13).
 
-import { OpenApiGeneratorV31, type OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenApiGeneratorV31, OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { Env, Hono } from 'hono';
 import * as z from 'zod';
 import { renderReferencePage } from './reference-page.ts';
@@ -47,14 +49,27 @@ export interface DocumentAbout {
 
 export const bearer = (description: string): SecurityScheme => ({ type: 'http', scheme: 'bearer', description });
 
-/** Adds both routes to `app` and to the document `registry` describes. */
-export const serveDocs = <E extends Env>(app: Hono<E>, registry: OpenAPIRegistry, { title, description, securitySchemes }: DocumentAbout): void => {
+/** A tier's document: what it says about itself, and its routes written into a registry. */
+export interface DocumentSource {
+  about: DocumentAbout;
+  describe(registry: OpenAPIRegistry): void;
+}
+
+const generateDocument = async ({ about, describe }: DocumentSource): Promise<OpenAPIObject> => {
+  const { OpenAPIRegistry, OpenApiGeneratorV31 } = await import('@asteasolutions/zod-to-openapi');
+  const registry = new OpenAPIRegistry();
+  describe(registry);
   describeRoutes(registry, '', DOCS_ROUTES);
-  for (const [name, scheme] of Object.entries(securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
-  const config = { openapi: '3.1.0', info: { title, version: '1', description: `${description} ${ERRORS}` } };
-  let document: OpenAPIObject | undefined;
+  for (const [name, scheme] of Object.entries(about.securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  const config = { openapi: '3.1.0', info: { title: about.title, version: '1', description: `${about.description} ${ERRORS}` } };
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument(config);
+};
+
+/** Adds both routes to `app`; `source` is asked for the document on the first request for either. */
+export const serveDocs = <E extends Env>(app: Hono<E>, source: () => DocumentSource | Promise<DocumentSource>): void => {
+  let document: Promise<OpenAPIObject> | undefined;
   let page: string | undefined;
-  const generated = (): OpenAPIObject => (document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument(config));
-  app.get('/openapi.json', (c) => c.json(generated()));
-  app.get('/docs', (c) => c.html((page ??= renderReferencePage(generated()))));
+  const generated = (): Promise<OpenAPIObject> => (document ??= Promise.resolve().then(source).then(generateDocument));
+  app.get('/openapi.json', async (c) => c.json(await generated()));
+  app.get('/docs', async (c) => c.html((page ??= renderReferencePage(await generated()))));
 };

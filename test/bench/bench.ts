@@ -2,7 +2,8 @@
 // one Redis and one no-op feature API, alternating the variants so noise hits all alike:
 //   A  BullMQ Worker, in-process no-op processor     (the queue's own ceiling)
 //   B  BullMQ Worker → feature over keep-alive HTTP  (the seed's design, no edge)
-//   C  Queue Worker: bridge (as the container runs it: npm run build:bridge's bundle) → edge
+//   C  Queue Worker: bridge (as the container runs it: npm run build:bridge's bundle, with the
+//      Node flags of the Dockerfile's ENTRYPOINT) → edge
 //      (workerd, as npm start runs it) → feature
 // Options: --scale 0.25 (fewer jobs), --rounds 2, --scenarios one,many,idle,busy, --idle-seconds 60,
 //          --busy-seconds 60, --busy-rate 200
@@ -16,6 +17,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_SYNC_INTERVAL_MS } from '../../bridge/config.ts';
 import { percentile } from '../../src/percentile.ts';
 import { bridgeEnv, BridgeProcess } from '../support/bridge.ts';
+import { imageNodeFlags } from '../support/image-entrypoint.ts';
 import { ChildService } from '../../scripts/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
@@ -98,6 +100,7 @@ const bridge = await BridgeProcess.start(
     BRIDGE_HEARTBEAT_INTERVAL_MS: String(DEFAULT_HEARTBEAT_INTERVAL_MS),
   }),
   BRIDGE_BUNDLE,
+  imageNodeFlags(),
 );
 const producer = redis.client();
 let runCounter = 0;

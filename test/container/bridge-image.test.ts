@@ -8,6 +8,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BridgeWorkerStatus } from '../../src/protocol.ts';
 import { bridgeEnv, type Env } from '../support/bridge.ts';
+import { imageNodeFlags } from '../support/image-entrypoint.ts';
 import { freePort } from '../../scripts/free-port.ts';
 import { finishedJobs, TestStack } from '../support/stack.ts';
 import { teardown } from '../support/teardown.ts';
@@ -73,7 +74,7 @@ it('becomes healthy: the image’s HEALTHCHECK passes once Redis and the edge an
 it('runs as the non-root node user, with node itself as PID 1 (exec form: it receives SIGTERM)', async () => {
   const [header, ...processes] = (await podmanOk(['top', name, 'user', 'pid', 'args'])).split('\n');
   expect(header.split(/\s+/)).toEqual(['USER', 'PID', 'COMMAND']);
-  expect(processes.map((line) => line.trim().split(/\s+/))).toContainEqual(['node', '1', 'node', 'dist/bridge/main.mjs']);
+  expect(processes.map((line) => line.trim().split(/\s+/))).toContainEqual(['node', '1', 'node', ...imageNodeFlags(), 'dist/bridge/main.mjs']);
   expect(await podmanOk(['exec', name, 'id', '-u'])).toBe('1000');
 });
 

@@ -43,11 +43,11 @@ export class BridgeProcess {
   readonly url: string;
   readonly #service: ChildService;
 
-  private constructor(env: Env, main: string) {
+  private constructor(env: Env, main: string, nodeFlags: string[]) {
     this.url = `http://127.0.0.1:${env.PORT}`;
     this.#service = new ChildService({
       command: process.execPath,
-      args: [main],
+      args: [...nodeFlags, main],
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     });
@@ -55,10 +55,11 @@ export class BridgeProcess {
 
   /**
    * Spawns and waits until it answers HTTP (whatever its health). PORT defaults to a free one;
-   * `main` to bridge/main.ts (the bench passes the container's bundle, dist/bridge/main.mjs).
+   * `main` to bridge/main.ts (the bench passes the container's bundle, dist/bridge/main.mjs, and
+   * the Node flags the image starts it with).
    */
-  static async start(env: Env, main = MAIN): Promise<BridgeProcess> {
-    const bridge = new BridgeProcess({ ...env, PORT: env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort()) }, main);
+  static async start(env: Env, main = MAIN, nodeFlags: string[] = []): Promise<BridgeProcess> {
+    const bridge = new BridgeProcess({ ...env, PORT: env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort()) }, main, nodeFlags);
     try {
       await bridge.#service.waitForHttp(`${bridge.url}/health`, LISTEN_DEADLINE_MS);
     } catch (error) {
@@ -70,7 +71,7 @@ export class BridgeProcess {
 
   /** Spawns without waiting for anything but its exit (start-up errors). */
   static spawn(env: Env): BridgeProcess {
-    return new BridgeProcess(env, MAIN);
+    return new BridgeProcess(env, MAIN, []);
   }
 
   get pid(): number {
