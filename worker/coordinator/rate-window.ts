@@ -4,8 +4,8 @@
 //
 // The window the feature sees is what counts, and a call reaches it some milliseconds after its
 // grant, not always the same number: each start holds its place for a guard longer than `perMs`
-// (5%, at most a second), so a call delivered late and the next delivered early still sit in
-// separate windows. The price: a queue runs at about 95% of its nominal rate.
+// (10%, at most a second), so a call delivered late and the next delivered early still sit in
+// separate windows. The price: a queue runs at about 90% of its nominal rate.
 //
 // Nothing is written per start: the coordinator stores the log with its figures, at most once per
 // flush (FLUSH_MS), and a restarted coordinator starts from it. An idle coordinator flushes before
@@ -14,7 +14,7 @@
 
 import type { RateLimit } from '../../src/protocol.ts';
 
-const DELIVERY_GUARD = { fraction: 0.05, maxMs: 1_000 };
+const DELIVERY_GUARD = { fraction: 0.1, maxMs: 1_000 };
 
 /** How long a start counts against the limit: `perMs` and the delivery guard. */
 export const countedForMs = ({ perMs }: RateLimit): number => perMs + Math.min(Math.ceil(perMs * DELIVERY_GUARD.fraction), DELIVERY_GUARD.maxMs);
