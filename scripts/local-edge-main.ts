@@ -7,10 +7,13 @@
 // scripts/local-edge.ts (npm start, tests, bench); a signal ends it, and Miniflare's exit hook takes
 // workerd along.
 //
-//   node scripts/local-edge-main.ts [--config wrangler.toml] --port 8787 [--persist-to dir] [--var KEY:VALUE]…
+//   node scripts/local-edge-main.ts [--config wrangler.toml] --port 8787 [--persist-to dir] [--build-dir dir] [--var KEY:VALUE]…
+//
+// --build-dir keeps the build in `dir` and reuses it when `dir` holds one already: a restart of the
+// same edge (the tests' and the soak's) then takes ~3 s instead of ~7.5 s, most of it wrangler's.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +52,7 @@ const { values: args } = parseArgs({
     config: { type: 'string', default: join(ROOT, 'wrangler.toml') },
     port: { type: 'string' },
     'persist-to': { type: 'string' },
+    'build-dir': { type: 'string' },
     var: { type: 'string', multiple: true, default: [] },
   },
 });
@@ -95,12 +99,18 @@ const serve = ({ name, bundle, workerOptions }: LocalEdgeBuild, port: number, va
     }),
   );
 
-const outDir = mkdtempSync(BUILD_PREFIX);
+/** The build `dir` holds from an earlier launch, if any. */
+const earlierBuild = (dir: string): LocalEdgeBuild | undefined =>
+  existsSync(join(dir, BUILD_FILE)) ? (JSON.parse(readFileSync(join(dir, BUILD_FILE), 'utf8')) as LocalEdgeBuild) : undefined;
+
+const keptDir = args['build-dir'] && resolve(args['build-dir']);
+const outDir = keptDir || mkdtempSync(BUILD_PREFIX);
 try {
   if (!args.port) throw new LaunchError('--port is required');
   // Flags given in the environment come last, so they win.
   process.env[V8_FLAGS_VARIABLE] = [...WORKERD_V8_FLAGS, process.env[V8_FLAGS_VARIABLE] ?? ''].join(' ').trim();
-  const miniflare = serve(await build(resolve(args.config), outDir), Number(args.port), parseVars(args.var));
+  const built = (keptDir && earlierBuild(keptDir)) || (await build(resolve(args.config), outDir));
+  const miniflare = serve(built, Number(args.port), parseVars(args.var));
   await miniflare.ready;
   process.stdout.write(`edge ready on http://${HOST}:${args.port}\n`);
 } catch (error) {
@@ -108,5 +118,5 @@ try {
   process.exitCode = 1;
 } finally {
   // Miniflare has read the bundle into workerd's config by now.
-  rmSync(outDir, { recursive: true, force: true });
+  if (!keptDir) rmSync(outDir, { recursive: true, force: true });
 }

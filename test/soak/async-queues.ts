@@ -46,19 +46,29 @@ export const callbackFor = (answer: Extract<Answer, { status: number }>): Omit<J
 
 export const callbackDelayMs = (): number => MIN_CALLBACK_DELAY_MS + Math.random() * (MAX_CALLBACK_DELAY_MS - MIN_CALLBACK_DELAY_MS);
 
-/** Posts the report, retrying while the edge is unreachable; resolves to the status that answered it (0: never reached). */
-export const postCallback = async (options: CompleteJobOptions, report: Omit<JobCallback, 'attempt'>, signal: AbortSignal): Promise<number> => {
+/**
+ * How a callback ended: the status that answered it, 'unreached' when the edge never answered, or
+ * 'repeat-409': a 409 to a repeat after a try that failed in transit (the edge went down
+ * mid-request), which the edge may well have taken; whether the job then ended once is the job
+ * checks' to say, so it is not counted as a refusal.
+ */
+export type CallbackResult = number | 'unreached' | 'repeat-409';
+
+/** Posts the report, retrying while the edge is unreachable or failing. */
+export const postCallback = async (options: CompleteJobOptions, report: Omit<JobCallback, 'attempt'>, signal: AbortSignal): Promise<CallbackResult> => {
   const deadline = Date.now() + CALLBACK_DEADLINE_MS;
+  let failedInTransit = false;
   while (!signal.aborted && Date.now() < deadline) {
     try {
       await completeJob(options, report);
       return 200;
     } catch (error) {
-      if (error instanceof CallbackRefusedError && error.status < 500) return error.status;
+      if (error instanceof CallbackRefusedError && error.status < 500) return error.status === 409 && failedInTransit ? 'repeat-409' : error.status;
+      failedInTransit = true;
       await new Promise((resolve) => setTimeout(resolve, CALLBACK_RETRY_MS));
     }
   }
-  return 0;
+  return 'unreached';
 };
 
 const isAsync = (queue: QueuePlan): boolean => queue.registration.completion === 'async';
@@ -67,9 +77,9 @@ export const asyncReport = (queues: QueuePlan[], feature: SoakFeature, r: Reconc
   const asyncQueues = queues.filter(isAsync);
   if (asyncQueues.length === 0) return { checks: [], text: '' };
   const { repeatedAttemptCalls, callbacksByStatus } = feature.asyncFigures;
-  const notOk = [...callbacksByStatus].filter(([status]) => status !== 200).reduce((sum, [, count]) => sum + count, 0);
+  const notOk = [...callbacksByStatus].filter(([result]) => result !== 200 && result !== 'repeat-409').reduce((sum, [, count]) => sum + count, 0);
   const wrong = asyncQueues.reduce((sum, queue) => sum + (r.wrongByQueue.get(queue.name) ?? 0), 0);
-  const statuses = [...callbacksByStatus].map(([status, count]) => `${status || 'unreached'}: ${count}`).join(', ');
+  const statuses = [...callbacksByStatus].map(([result, count]) => `${result}: ${count}`).join(', ');
   return {
     checks: [
       { name: 'async attempts whose feature was called more than once', value: repeatedAttemptCalls, ok: repeatedAttemptCalls === 0 },

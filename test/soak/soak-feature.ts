@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { queueKey } from '../../src/feature-keys.ts';
 import { HEADER_IDEMPOTENCY_KEY, idempotencyKey, type FeatureJobRequest } from '../../src/protocol.ts';
 import { QueueKeyVerifiers } from '../support/queue-key-verifiers.ts';
-import { callbackDelayMs, callbackFor, postCallback } from './async-queues.ts';
+import { callbackDelayMs, callbackFor, postCallback, type CallbackResult } from './async-queues.ts';
 import { answerFor, fateOf, type Answer } from './fates.ts';
 import type { LimitTimeline } from './limits.ts';
 
@@ -50,8 +50,8 @@ export interface SoakFeatureOptions {
 export interface AsyncFigures {
   /** 202'd calls for an attempt that had already been 202'd. */
   repeatedAttemptCalls: number;
-  /** Callbacks by the status that answered them (0: the edge never answered). */
-  callbacksByStatus: Map<number, number>;
+  /** Callbacks by how they ended (postCallback). */
+  callbacksByStatus: Map<CallbackResult, number>;
 }
 
 export class SoakFeature {
