@@ -66,10 +66,15 @@ const parseVars = (pairs: string[]): Record<string, string> =>
     }),
   );
 
+const readBuild = (dir: string): LocalEdgeBuild => JSON.parse(readFileSync(join(dir, BUILD_FILE), 'utf8')) as LocalEdgeBuild;
+
+/** The build `dir` holds from an earlier launch, if any. */
+const earlierBuild = (dir: string): LocalEdgeBuild | undefined => (existsSync(join(dir, BUILD_FILE)) ? readBuild(dir) : undefined);
+
 const build = async (configPath: string, outDir: string): Promise<LocalEdgeBuild> => {
   try {
     await promisify(execFile)(process.execPath, [BUILD, '--config', configPath, '--outdir', outDir], { cwd: ROOT });
-    return JSON.parse(readFileSync(join(outDir, BUILD_FILE), 'utf8')) as LocalEdgeBuild;
+    return readBuild(outDir);
   } catch (error) {
     throw new LaunchError(((error as { stderr?: string }).stderr ?? '').trim() || `building ${configPath} failed`, { cause: error });
   }
@@ -98,10 +103,6 @@ const serve = ({ name, bundle, workerOptions }: LocalEdgeBuild, port: number, va
       ...(args['persist-to'] ? { resourcePersistencePath: join(resolve(args['persist-to']), PERSIST_SUBDIR) } : {}),
     }),
   );
-
-/** The build `dir` holds from an earlier launch, if any. */
-const earlierBuild = (dir: string): LocalEdgeBuild | undefined =>
-  existsSync(join(dir, BUILD_FILE)) ? (JSON.parse(readFileSync(join(dir, BUILD_FILE), 'utf8')) as LocalEdgeBuild) : undefined;
 
 const keptDir = args['build-dir'] && resolve(args['build-dir']);
 const outDir = keptDir || mkdtempSync(BUILD_PREFIX);

@@ -17,7 +17,6 @@ const unixNow = (): number => Math.floor(Date.now() / 1000);
 const importHmacKey = (secret: string): Promise<CryptoKey> =>
   crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 
-
 const DIGIT_0 = 48;
 const LETTER_A = 97;
 /** The value of one lowercase hex digit's character code. */

@@ -23,14 +23,14 @@ export const readLimitedText = async (
     return undefined;
   }
   if (!message.body) return '';
+  const decoder = new TextDecoder('utf-8', { fatal, ignoreBOM: false });
   if (Number.isFinite(declared)) {
     // On the wire a body is framed by its declared length, so it is read in one call, not chunk by
     // chunk; a body made in-process can still lie about it, and is refused after reading then.
     const bytes = await message.arrayBuffer();
-    return bytes.byteLength > limitBytes ? undefined : new TextDecoder('utf-8', { fatal, ignoreBOM: false }).decode(bytes);
+    return bytes.byteLength > limitBytes ? undefined : decoder.decode(bytes);
   }
   const reader = message.body.getReader();
-  const decoder = new TextDecoder('utf-8', { fatal, ignoreBOM: false });
   let size = 0;
   let text = '';
   for (;;) {
