@@ -9,20 +9,16 @@
 //          --busy-seconds 60, --busy-rate 200
 // The edge's cost comes from the units it counts itself (GET /internal/usage), priced by prices.ts.
 
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_SYNC_INTERVAL_MS } from '../../bridge/config.ts';
 import { percentile } from '../../src/percentile.ts';
-import { bridgeEnv, BridgeProcess } from '../support/bridge.ts';
-import { imageNodeFlags } from '../support/image-entrypoint.ts';
 import { ChildService } from '../../scripts/child-service.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
 import type { Usage } from '../../worker/metering/usage.ts';
+import { addJobs, buildBridge, startBenchBridge } from './bench-bridge.ts';
 import { readEdgeUsage, usageBetween, type EdgeUsage, type UsageScope } from './edge-usage.ts';
 import { NoopFeature } from './noop-feature.ts';
 import { edgeCostReport, type BusyQueueCost } from './cost-report.ts';
@@ -33,10 +29,8 @@ import { mb, renderTable, type Cell } from './table.ts';
 type Variant = 'A' | 'B' | 'C';
 const VARIANTS: Variant[] = ['A', 'B', 'C'];
 const DIRECT_WORKER = fileURLToPath(new URL('./direct-worker.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** C's bridge runs as the container ships it: the bundle `npm run build:bridge` writes. */
-const BRIDGE_BUNDLE = join(ROOT, 'dist', 'bridge', 'main.mjs');
-const ADD_CHUNK = 1_000;
+/** Finished jobs are read back this many at a time. */
+const READ_PAGE = 1_000;
 const IDLE_SETTLE_MS = 3_000;
 /** The busy queue's ramp (first reservation writes, first alarm) is a one-off, not a monthly cost. */
 const BUSY_WARMUP_MS = 5_000;
@@ -89,19 +83,8 @@ interface Consumer {
 const redis = await RedisServer.start();
 const feature = await NoopFeature.start();
 const edge = await EdgeServer.start();
-execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-bridge.ts')], { stdio: 'inherit' });
-const bridge = await BridgeProcess.start(
-  bridgeEnv(edge.url, redis.port, {
-    QUEUE_COMPLETED_RETENTION_COUNT: '10000000',
-    BRIDGE_LOCK_DURATION_MS: '30000',
-    LOG_LEVEL: 'warn',
-    // What a deployed bridge polls and heartbeats at, since the edge's fixed cost is priced from them.
-    BRIDGE_SYNC_INTERVAL_MS: String(DEFAULT_SYNC_INTERVAL_MS),
-    BRIDGE_HEARTBEAT_INTERVAL_MS: String(DEFAULT_HEARTBEAT_INTERVAL_MS),
-  }),
-  BRIDGE_BUNDLE,
-  imageNodeFlags(),
-);
+buildBridge();
+const bridge = await startBenchBridge(edge.url, redis.port);
 const producer = redis.client();
 let runCounter = 0;
 
@@ -135,13 +118,6 @@ const startConsumer = async (variant: Variant, queues: string[], concurrency: nu
   });
   await Promise.race([isReady, child.exited.then(() => Promise.reject(new Error(`direct worker exited:\n${child.output}`)))]);
   return { pid: child.pid, stop: async () => void (await child.stop()) };
-};
-
-const addJobs = async (queue: Queue, count: number): Promise<void> => {
-  for (let start = 0; start < count; start += ADD_CHUNK) {
-    const size = Math.min(ADD_CHUNK, count - start);
-    await queue.addBulk(Array.from({ length: size }, (_, i) => ({ name: 'bench', data: { n: start + i } })));
-  }
 };
 
 const edgeCpuMs = () => sampleProcess(edge.pid, { withChildren: true }).cpuMs;
@@ -178,8 +154,8 @@ const runThroughput = async (scenario: string, variant: Variant, queueCount: num
   let lastFinish = 0;
   const inWorker: number[] = [];
   for (const queue of queues) {
-    for (let start = 0; start < jobsPerQueue; start += ADD_CHUNK) {
-      for (const job of await queue.getJobs(['completed'], start, start + ADD_CHUNK - 1)) {
+    for (let start = 0; start < jobsPerQueue; start += READ_PAGE) {
+      for (const job of await queue.getJobs(['completed'], start, start + READ_PAGE - 1)) {
         firstStart = Math.min(firstStart, job.processedOn ?? Number.POSITIVE_INFINITY);
         lastFinish = Math.max(lastFinish, job.finishedOn ?? 0);
         inWorker.push((job.finishedOn ?? 0) - (job.processedOn ?? 0));

@@ -1,33 +1,23 @@
 // node test/bench/bridge-profile.ts — the bridge's CPU per job on the bench's `one` scenario (one
 // pre-filled queue, concurrency 50, the no-op feature, the local edge), with the bundle the
-// container runs. `--bundles a.mjs,b.mjs` compares bundles instead (say, the parent commit's
+// container runs, as it runs it (bench-bridge.ts). `--bundles a.mjs,b.mjs` compares bundles instead (say, the parent commit's
 // build copied aside), taking turns run by run so the machine's noise hits them alike;
 // `--prof-dir <dir>` writes a V8 CPU profile (node --cpu-prof) of each bridge.
 // Options: --jobs 5000, --runs 1. A bridge process per bundle and run, a fresh queue each.
 
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_SYNC_INTERVAL_MS } from '../../bridge/config.ts';
 import { percentile } from '../../src/percentile.ts';
-import { ChildService } from '../../scripts/child-service.ts';
-import { freePort } from '../../scripts/free-port.ts';
-import { bridgeEnv } from '../support/bridge.ts';
 import { EdgeServer } from '../support/edge.ts';
 import { RedisServer } from '../support/redis.ts';
 import { waitFor } from '../support/wait.ts';
+import { addJobs, BRIDGE_BUNDLE, buildBridge, startBenchBridge } from './bench-bridge.ts';
 import { NoopFeature } from './noop-feature.ts';
 import { sampleProcess } from './proc-stats.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BRIDGE_BUNDLE = join(ROOT, 'dist', 'bridge', 'main.mjs');
 const CONCURRENCY = 50;
-const ADD_CHUNK = 1_000;
-const LISTEN_DEADLINE_MS = 20_000;
-const STOP_DEADLINE_MS = 30_000;
 
 const { values: args } = parseArgs({
   options: {
@@ -44,7 +34,7 @@ const bundles = args.bundles?.split(',') ?? [BRIDGE_BUNDLE];
 const redis = await RedisServer.start();
 const feature = await NoopFeature.start();
 const edge = await EdgeServer.start();
-if (!args.bundles) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-bridge.ts')], { stdio: 'inherit' });
+if (!args.bundles) buildBridge();
 const producer = redis.client();
 const perJob = new Map<string, number[]>(bundles.map((bundle) => [bundle, []]));
 
@@ -59,25 +49,9 @@ const syscalls = (pid: number): { reads: number; writes: number } => {
 const measure = async (bundle: string, run: number): Promise<number> => {
   const name = `profile-${run}-${basename(bundle, '.mjs')}-${Date.now()}`;
   const queue = new Queue(name, { connection: producer });
-  for (let start = 0; start < jobs; start += ADD_CHUNK) {
-    await queue.addBulk(Array.from({ length: Math.min(ADD_CHUNK, jobs - start) }, (_, i) => ({ name: 'bench', data: { n: start + i } })));
-  }
-  // As the bench runs C's bridge.
-  const env = bridgeEnv(edge.url, redis.port, {
-    PORT: String(await freePort()),
-    QUEUE_COMPLETED_RETENTION_COUNT: '10000000',
-    BRIDGE_LOCK_DURATION_MS: '30000',
-    BRIDGE_SYNC_INTERVAL_MS: String(DEFAULT_SYNC_INTERVAL_MS),
-    BRIDGE_HEARTBEAT_INTERVAL_MS: String(DEFAULT_HEARTBEAT_INTERVAL_MS),
-  });
-  const bridge = new ChildService({
-    command: process.execPath,
-    args: [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), bundle],
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
+  await addJobs(queue, jobs);
+  const bridge = await startBenchBridge(edge.url, redis.port, { bundle, nodeFlags: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
   try {
-    await bridge.waitForHttp(`http://127.0.0.1:${env.PORT}/health`, LISTEN_DEADLINE_MS);
     const cpuBefore = sampleProcess(bridge.pid).cpuMs;
     const callsBefore = syscalls(bridge.pid);
     await edge.putRegistration(name, { endpoint: feature.url, concurrency: CONCURRENCY, timeoutMs: 30_000 });
@@ -92,7 +66,7 @@ const measure = async (bundle: string, run: number): Promise<number> => {
     return cpuMs / jobs;
   } finally {
     // A drained exit (SIGTERM) is what writes the profile.
-    await bridge.stop('SIGTERM', STOP_DEADLINE_MS);
+    await bridge.stop();
     await edge.deleteRegistration(name);
     await queue.obliterate({ force: true });
     await queue.close();
